@@ -1,0 +1,309 @@
+package dev.ponder.core.model;
+
+import dev.ponder.core.gguf.GgufFile;
+import dev.ponder.core.tensor.Parallel;
+import dev.ponder.core.tensor.VectorMath;
+import java.io.IOException;
+import java.nio.file.Path;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The Qwen2 transformer: RMSNorm, q/k/v projections with bias, NeoX RoPE, grouped-query attention over
+ * a paged KV cache, SwiGLU feed-forward, residuals, final norm and logits.
+ *
+ * <p>{@link #forward} runs one step over a flat batch of tokens from any number of sequences. Every
+ * matrix product goes through the whole batch at once (each weight row is read once per step), and
+ * each token's arithmetic is the same whatever else is in the batch, so outputs are batch-invariant.
+ * Not thread-safe: one step at a time.
+ */
+public final class Qwen2Model implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Parallel parallel;
+    private final boolean ownsParallel;
+    private Buffers buffers = new Buffers(0, null);
+
+    public Qwen2Model(GgufFile file, Parallel parallel) {
+        this(file, parallel, false);
+    }
+
+    private Qwen2Model(GgufFile file, Parallel parallel, boolean ownsParallel) {
+        this.file = file;
+        this.config = ModelConfig.from(file);
+        this.weights = ModelWeights.load(file, config);
+        this.parallel = parallel;
+        this.ownsParallel = ownsParallel;
+    }
+
+    /** Opens a GGUF file with a compute pool of {@code threads} threads; closing the model closes both. */
+    public static Qwen2Model open(Path path, int threads) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return new Qwen2Model(file, new Parallel(threads), true);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public Parallel parallel() {
+        return parallel;
+    }
+
+    /** A KV cache of {@code blockCount} blocks of {@code blockSize} tokens for this model. */
+    public KvCache newKvCache(int blockSize, int blockCount) {
+        return KvCache.forModel(config, blockSize, blockCount);
+    }
+
+    /**
+     * Runs the batch through the model, writing each token's keys and values into the cache, and
+     * returns the logits of the tokens that asked for them: row j ({@code vocabSize} floats) belongs to
+     * the j-th such token in batch order.
+     */
+    public float[] forward(ForwardBatch batch, KvCache cache) {
+        int n = batch.size();
+        if (n == 0) {
+            return new float[0];
+        }
+        checkBatch(batch, cache);
+        Buffers b = buffers(n);
+        int hidden = config.embeddingLength();
+        for (int i = 0; i < n; i++) {
+            weights.tokenEmbedding().dequantizeRow(batch.token(i), b.x, i * hidden);
+        }
+        RopeTable rope = new RopeTable(batch, config.rope());
+        for (int layer = 0; layer < config.blockCount(); layer++) {
+            attentionBlock(layer, batch, cache, b, rope);
+            feedForwardBlock(layer, n, b);
+        }
+        return logits(batch, b);
+    }
+
+    private void checkBatch(ForwardBatch batch, KvCache cache) {
+        if (cache.kvDim() != config.kvDim()) {
+            throw new IllegalArgumentException("KV cache is for kvDim " + cache.kvDim() + ", model needs " + config.kvDim());
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            int token = batch.token(i);
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary (" + config.vocabSize() + ")");
+            }
+            int position = batch.position(i);
+            if (position < 0 || position >= config.contextLength()) {
+                throw new IllegalArgumentException("position " + position + " is outside the context (" + config.contextLength() + ")");
+            }
+        }
+    }
+
+    private void attentionBlock(int layer, ForwardBatch batch, KvCache cache, Buffers b, RopeTable rope) {
+        ModelWeights.Layer w = weights.layers().get(layer);
+        int n = batch.size();
+        int hidden = config.embeddingLength();
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int headDim = config.headDim();
+        rmsNorm(b.x, b.xn, n, hidden, w.attnNorm());
+        w.wq().multiply(b.xn, n, b.q, parallel);
+        w.wk().multiply(b.xn, n, b.k, parallel);
+        w.wv().multiply(b.xn, n, b.v, parallel);
+        float[] keys = cache.keys(layer);
+        float[] values = cache.values(layer);
+        for (int i = 0; i < n; i++) {
+            addInPlace(b.q, i * qDim, w.bq());
+            addInPlace(b.k, i * kvDim, w.bk());
+            addInPlace(b.v, i * kvDim, w.bv());
+            for (int h = 0; h < config.headCount(); h++) {
+                RopeConfig.rotate(b.q, i * qDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
+            }
+            for (int h = 0; h < config.headCountKv(); h++) {
+                RopeConfig.rotate(b.k, i * kvDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
+            }
+            int slot = cache.offset(batch.blockTable(i), batch.position(i));
+            System.arraycopy(b.k, i * kvDim, keys, slot, kvDim);
+            System.arraycopy(b.v, i * kvDim, values, slot, kvDim);
+        }
+        int heads = config.headCount();
+        parallel.forRange(n * heads, 1, (start, end, worker) -> {
+            for (int task = start; task < end; task++) {
+                attendOneHead(task / heads, task % heads, batch, cache, keys, values, b, worker);
+            }
+        });
+        w.wo().multiply(b.attn, n, b.proj, parallel);
+        addInPlace(b.x, b.proj, n * hidden);
+    }
+
+    /** Causal attention of token i's head h over its sequence's positions 0..position(i). */
+    private void attendOneHead(int i, int h, ForwardBatch batch, KvCache cache, float[] keys, float[] values,
+                               Buffers b, int worker) {
+        int headDim = config.headDim();
+        int qOffset = i * config.queryDim() + h * headDim;
+        int kvOffset = (h / config.groupSize()) * headDim;
+        int[] table = batch.blockTable(i);
+        int last = batch.position(i);
+        float[] scores = parallel.scratch(worker, last + 1);
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p <= last; p++) {
+            float s = VectorMath.dotAny(b.q, qOffset, keys, cache.offset(table, p) + kvOffset, headDim) * scale;
+            scores[p] = s;
+            max = Math.max(max, s);
+        }
+        float sum = 0;
+        for (int p = 0; p <= last; p++) {
+            float e = (float) Math.exp(scores[p] - max);
+            scores[p] = e;
+            sum += e;
+        }
+        int out = i * config.queryDim() + h * headDim;
+        java.util.Arrays.fill(b.attn, out, out + headDim, 0f);
+        for (int p = 0; p <= last; p++) {
+            axpy(scores[p], values, cache.offset(table, p) + kvOffset, b.attn, out, headDim);
+        }
+        float inv = 1f / sum;
+        for (int d = 0; d < headDim; d++) {
+            b.attn[out + d] *= inv;
+        }
+    }
+
+    private void feedForwardBlock(int layer, int n, Buffers b) {
+        ModelWeights.Layer w = weights.layers().get(layer);
+        int hidden = config.embeddingLength();
+        int ffn = config.feedForwardLength();
+        rmsNorm(b.x, b.xn, n, hidden, w.ffnNorm());
+        w.gate().multiply(b.xn, n, b.gate, parallel);
+        w.up().multiply(b.xn, n, b.up, parallel);
+        for (int j = 0; j < n * ffn; j++) {
+            float g = b.gate[j];
+            b.gate[j] = g / (1f + (float) Math.exp(-g)) * b.up[j];
+        }
+        w.down().multiply(b.gate, n, b.proj, parallel);
+        addInPlace(b.x, b.proj, n * hidden);
+    }
+
+    private float[] logits(ForwardBatch batch, Buffers b) {
+        int hidden = config.embeddingLength();
+        int count = batch.logitCount();
+        float[] selected = new float[count * hidden];
+        int j = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.wantsLogits(i)) {
+                System.arraycopy(b.x, i * hidden, selected, j++ * hidden, hidden);
+            }
+        }
+        rmsNorm(selected, selected, count, hidden, weights.outputNorm());
+        float[] logits = new float[count * config.vocabSize()];
+        weights.output().multiply(selected, count, logits, parallel);
+        return logits;
+    }
+
+    /** out = x / sqrt(mean(x^2) + eps) * weight, per token (in place allowed). */
+    private void rmsNorm(float[] x, float[] out, int n, int dim, float[] weight) {
+        for (int i = 0; i < n; i++) {
+            int o = i * dim;
+            float ss = VectorMath.dotAny(x, o, x, o, dim);
+            float scale = (float) (1.0 / Math.sqrt(ss / dim + config.rmsEpsilon()));
+            for (int d = 0; d < dim; d++) {
+                out[o + d] = x[o + d] * scale * weight[d];
+            }
+        }
+    }
+
+    private static void addInPlace(float[] x, int offset, float[] bias) {
+        for (int d = 0; d < bias.length; d++) {
+            x[offset + d] += bias[d];
+        }
+    }
+
+    private static void addInPlace(float[] x, float[] y, int n) {
+        for (int j = 0; j < n; j++) {
+            x[j] += y[j];
+        }
+    }
+
+    /** y[yOff..] += a * x[xOff..] over n elements (lane-wise, so the order does not matter). */
+    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(VectorMath.F, a);
+        for (; i + VectorMath.LANES <= n; i += VectorMath.LANES) {
+            FloatVector.fromArray(VectorMath.F, x, xOff + i).fma(va, FloatVector.fromArray(VectorMath.F, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
+        }
+    }
+
+    private Buffers buffers(int n) {
+        if (buffers.capacity < n) {
+            buffers = new Buffers(Math.max(n, buffers.capacity * 2), config);
+        }
+        return buffers;
+    }
+
+    /** Activation buffers for up to {@code capacity} tokens, reused between steps. */
+    private static final class Buffers {
+        final int capacity;
+        final float[] x, xn, q, k, v, attn, proj, gate, up;
+
+        Buffers(int capacity, ModelConfig c) {
+            this.capacity = capacity;
+            int h = c == null ? 0 : c.embeddingLength();
+            int ffn = c == null ? 0 : c.feedForwardLength();
+            int qDim = c == null ? 0 : c.queryDim();
+            int kvDim = c == null ? 0 : c.kvDim();
+            x = new float[capacity * h];
+            xn = new float[capacity * h];
+            q = new float[capacity * qDim];
+            k = new float[capacity * kvDim];
+            v = new float[capacity * kvDim];
+            attn = new float[capacity * qDim];
+            proj = new float[capacity * h];
+            gate = new float[capacity * ffn];
+            up = new float[capacity * ffn];
+        }
+    }
+
+    /** cos/sin per token of the batch, computed once per step and shared by every layer and head. */
+    private static final class RopeTable {
+        private final float[][] cos;
+        private final float[][] sin;
+
+        RopeTable(ForwardBatch batch, RopeConfig rope) {
+            int half = rope.dims() / 2;
+            cos = new float[batch.size()][half];
+            sin = new float[batch.size()][half];
+            for (int i = 0; i < batch.size(); i++) {
+                rope.angles(batch.position(i), cos[i], sin[i]);
+            }
+        }
+
+        float[] cos(int i) {
+            return cos[i];
+        }
+
+        float[] sin(int i) {
+            return sin[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsParallel) {
+            parallel.close();
+            file.close();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.ponder.core.tensor;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0: blocks of 32 weights, each block a float16 scale {@code d} followed by 32 signed bytes
+ * {@code q}; weight {@code i} is {@code d * q[i]}. 34 bytes per block.
+ */
+public final class Q8_0Format extends BlockFormat {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 34;
+    private static final int LANES = VectorMath.LANES;
+    /** Bytes that widen to one float vector. */
+    private static final VectorSpecies<Byte> BYTES = LANES == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q8_0;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = f16(data, base);
+            for (int i = 0; i < BLOCK; i++) {
+                out[outOffset + block * BLOCK + i] = d * i8(data, base + 2 + i);
+            }
+        }
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        if (LANES != 8 && LANES != 16) {
+            dequantizeReference(data, byteOffset, out, outOffset, count);
+            return;
+        }
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = f16(data, base);
+            for (int part = 0; part < BLOCK; part += LANES) {
+                weights(data, base + 2 + part, d).intoArray(out, outOffset + block * BLOCK + part);
+            }
+        }
+    }
+
+    /** LANES weights: the bytes at {@code offset} widened to float and multiplied by the scale. */
+    private static FloatVector weights(MemorySegment data, long offset, float d) {
+        ByteVector q = ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d);
+    }
+
+    /** Fused decode kernel: weights computed as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    @Override
+    protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES != 16) {
+            return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
+        }
+        // With 16 lanes a block is two chunks; two blocks fill the four accumulators once.
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        int blocks = cols / BLOCK;
+        int block = 0;
+        for (; block + 2 <= blocks; block += 2) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            float d0 = f16(data, base);
+            float d1 = f16(data, base + BLOCK_BYTES);
+            a0 = weights(data, base + 2, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+            a1 = weights(data, base + 2 + 16, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+            a2 = weights(data, base + BLOCK_BYTES + 2, d1).fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
+            a3 = weights(data, base + BLOCK_BYTES + 2 + 16, d1).fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+        }
+        if (block < blocks) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            float d0 = f16(data, base);
+            a0 = weights(data, base + 2, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+            a1 = weights(data, base + 2 + 16, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+        }
+        return VectorMath.finish(a0, a1, a2, a3);
+    }
+}

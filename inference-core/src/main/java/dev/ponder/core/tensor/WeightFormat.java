@@ -1,0 +1,52 @@
+package dev.ponder.core.tensor;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One GGML storage format: its block geometry, a plain scalar dequantizer that is the reference, and
+ * the fast (Vector API) kernels the model runs.
+ *
+ * <p>Batch invariance: {@link #dotRow} must give every activation vector bit-for-bit the same result
+ * whatever {@code batch} is and wherever the vector sits in the batch, so that a request's output
+ * never depends on which other requests share its step. Implementations achieve it by computing each
+ * weight as one fixed float expression and accumulating each vector in one fixed order (see
+ * {@link VectorMath}).
+ */
+public interface WeightFormat {
+
+    GgmlType type();
+
+    default int blockSize() {
+        return type().blockSize();
+    }
+
+    default int bytesPerBlock() {
+        return type().bytesPerBlock();
+    }
+
+    /** Bytes of one row of {@code cols} elements. */
+    default long rowBytes(int cols) {
+        return type().byteSize(cols);
+    }
+
+    /**
+     * The reference: dequantizes {@code count} elements (a whole number of blocks) starting at
+     * {@code byteOffset} into {@code out[outOffset..]}, one element at a time, straight from the GGML
+     * block layout.
+     */
+    void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count);
+
+    /** Fast dequantization; must equal {@link #dequantizeReference} bit for bit. */
+    default void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        dequantizeReference(data, byteOffset, out, outOffset, count);
+    }
+
+    /**
+     * Dot products of one weight row of {@code cols} elements (at {@code rowOffset}) with {@code batch}
+     * activation vectors: {@code out[outOffset + b * outStride] = sum_i w[i] * x[b * xStride + i]}.
+     * Batch-invariant (see the class comment). {@code scratch} holds at least {@code cols} floats.
+     */
+    void dotRow(MemorySegment data, long rowOffset, int cols, float[] x, int xStride, int batch,
+                float[] out, int outOffset, int outStride, float[] scratch);
+}

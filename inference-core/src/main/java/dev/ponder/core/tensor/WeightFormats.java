@@ -1,0 +1,36 @@
+package dev.ponder.core.tensor;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The formats the engine computes with, looked up by GGML type. */
+public final class WeightFormats {
+    private static final Map<GgmlType, WeightFormat> FORMATS = new EnumMap<>(GgmlType.class);
+
+    static {
+        register(new F32Format());
+        register(new Q8_0Format());
+    }
+
+    private WeightFormats() {
+    }
+
+    private static void register(WeightFormat format) {
+        FORMATS.put(format.type(), format);
+    }
+
+    public static boolean isSupported(GgmlType type) {
+        return FORMATS.containsKey(type);
+    }
+
+    /** The format for {@code type}; a clear error naming the tensor when the engine cannot compute with it. */
+    public static WeightFormat of(GgmlType type, String tensorName) {
+        WeightFormat format = FORMATS.get(type);
+        if (format == null) {
+            throw new UnsupportedOperationException("tensor '" + tensorName + "' is stored as " + type
+                    + ", which the engine cannot compute with; supported: " + FORMATS.keySet());
+        }
+        return format;
+    }
+}
