@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Kafka-native batch reasoning service with an embedded pure-Java Qwen2 engine.",
         subcommands = {
                 InspectCommand.class,
+                TokenizeCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class PonderCli implements Runnable {

@@ -1,0 +1,157 @@
+package dev.ponder.core.bench;
+
+import dev.ponder.core.gguf.GgmlType;
+import dev.ponder.core.gguf.GgufFile;
+import dev.ponder.core.gguf.GgufMetadata;
+import dev.ponder.core.gguf.GgufValue;
+import dev.ponder.core.gguf.GgufWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Writes GGUF files with the exact tensor shapes of a real Qwen2 model and random weights, to measure
+ * speed without downloading the model. Quantized blocks are random bytes with sane float16 scales (so
+ * every weight is finite and small); norms are 1, biases small. The tokenizer metadata is copied from a
+ * real model file so the vocabulary is Qwen's.
+ */
+public final class SyntheticModel {
+    private SyntheticModel() {
+    }
+
+    /** The storage mix of a synthetic file, named as the benchmark reports it. */
+    public enum Quant {
+        /** Every 2-D weight in Q8_0, token_embd too. */
+        Q8_0,
+        /** Every 2-D weight in Q4_0 except token_embd in Q8_0. */
+        Q4_0,
+        /** Q4_K where rows are whole super-blocks (ffn_down for 0.5B), Q5_0 where not (as llama.cpp falls back), token_embd Q8_0. */
+        Q4_K;
+
+        GgmlType typeFor(String tensor, int cols) {
+            if (tensor.equals("token_embd.weight") || tensor.equals("output.weight")) {
+                return GgmlType.Q8_0;
+            }
+            return switch (this) {
+                case Q8_0 -> GgmlType.Q8_0;
+                case Q4_0 -> GgmlType.Q4_0;
+                case Q4_K -> cols % 256 == 0 ? GgmlType.Q4_K : GgmlType.Q5_0;
+            };
+        }
+
+        public static Quant parse(String s) {
+            return valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** The cached file for this shape and quant in {@code dir}, written first if missing. */
+    public static Path cached(Path dir, ModelShape shape, Quant quant, Path tokenizerSource) throws IOException {
+        Path file = dir.resolve("synthetic-" + shape.name() + "-" + quant.name().toLowerCase(Locale.ROOT) + ".gguf");
+        if (!Files.exists(file)) {
+            write(file, shape, quant, tokenizerSource, 1234);
+        }
+        return file;
+    }
+
+    public static void write(Path target, ModelShape shape, Quant quant, Path tokenizerSource, long seed) throws IOException {
+        GgufWriter w = new GgufWriter();
+        String arch = "qwen2";
+        w.putString("general.architecture", arch);
+        w.putString("general.name", "synthetic " + shape.name() + " " + quant);
+        w.putUInt32(arch + ".context_length", shape.context());
+        w.putUInt32(arch + ".embedding_length", shape.hidden());
+        w.putUInt32(arch + ".block_count", shape.layers());
+        w.putUInt32(arch + ".feed_forward_length", shape.ffn());
+        w.putUInt32(arch + ".attention.head_count", shape.heads());
+        w.putUInt32(arch + ".attention.head_count_kv", shape.kvHeads());
+        w.putFloat32(arch + ".rope.freq_base", 1_000_000f);
+        w.putFloat32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f);
+        try (GgufFile source = GgufFile.open(tokenizerSource)) {
+            GgufMetadata m = source.metadata();
+            for (String key : m.keys()) {
+                if (key.startsWith("tokenizer.")) {
+                    w.put(key, m.get(key));
+                }
+            }
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        int h = shape.hidden();
+        int kv = shape.kvDim();
+        matrix(w, quant, "token_embd.weight", h, shape.vocab(), random.split());
+        vector(w, "output_norm.weight", h, 1f, null);
+        if (!shape.tied()) {
+            matrix(w, quant, "output.weight", h, shape.vocab(), random.split());
+        }
+        for (int l = 0; l < shape.layers(); l++) {
+            String p = "blk." + l + ".";
+            vector(w, p + "attn_norm.weight", h, 1f, null);
+            matrix(w, quant, p + "attn_q.weight", h, h, random.split());
+            vector(w, p + "attn_q.bias", h, 0.02f, random.split());
+            matrix(w, quant, p + "attn_k.weight", h, kv, random.split());
+            vector(w, p + "attn_k.bias", kv, 0.02f, random.split());
+            matrix(w, quant, p + "attn_v.weight", h, kv, random.split());
+            vector(w, p + "attn_v.bias", kv, 0.02f, random.split());
+            matrix(w, quant, p + "attn_output.weight", h, h, random.split());
+            vector(w, p + "ffn_norm.weight", h, 1f, null);
+            matrix(w, quant, p + "ffn_gate.weight", h, shape.ffn(), random.split());
+            matrix(w, quant, p + "ffn_up.weight", h, shape.ffn(), random.split());
+            matrix(w, quant, p + "ffn_down.weight", shape.ffn(), h, random.split());
+        }
+        w.write(target);
+    }
+
+    private static void matrix(GgufWriter w, Quant quant, String name, int cols, int rows, SplittableRandom random) {
+        GgmlType type = quant.typeFor(name, cols);
+        long rowBytes = type.byteSize(cols);
+        w.addTensor(name, type, new long[] {cols, rows}, out -> writeRandomRows(out, type, rowBytes, rows, random));
+    }
+
+    /** A 1-D F32 tensor: the constant {@code value}, or uniform in [-value, value] when a random source is given. */
+    private static void vector(GgufWriter w, String name, int n, float value, SplittableRandom random) {
+        byte[] bytes = new byte[n * 4];
+        for (int i = 0; i < n; i++) {
+            float v = random == null ? value : (float) ((random.nextDouble() * 2 - 1) * value);
+            int bits = Float.floatToIntBits(v);
+            for (int b = 0; b < 4; b++) {
+                bytes[i * 4 + b] = (byte) (bits >>> (8 * b));
+            }
+        }
+        w.addTensor(name, GgmlType.F32, new long[] {n}, bytes);
+    }
+
+    private static void writeRandomRows(OutputStream out, GgmlType type, long rowBytes, int rows, SplittableRandom random)
+            throws IOException {
+        byte[] row = new byte[Math.toIntExact(rowBytes)];
+        for (int r = 0; r < rows; r++) {
+            random.nextBytes(row);
+            fixScales(type, row);
+            out.write(row);
+        }
+    }
+
+    /** Overwrites each block's float16 scale fields with small finite values (random bytes could be NaN or huge). */
+    private static void fixScales(GgmlType type, byte[] row) {
+        int blockBytes = type.bytesPerBlock();
+        for (int base = 0; base < row.length; base += blockBytes) {
+            switch (type) {
+                case Q8_0 -> putF16(row, base, 0.02f / 64);
+                case Q4_0, Q5_0 -> putF16(row, base, 0.02f / 4);
+                case Q4_1, Q5_1, Q4_K, Q5_K -> {
+                    putF16(row, base, 0.02f / 64);
+                    putF16(row, base + 2, 0.02f / 64);
+                }
+                case Q6_K -> putF16(row, base + 208, 0.02f / 256);
+                default -> throw new IllegalArgumentException("no synthetic blocks for " + type);
+            }
+        }
+    }
+
+    private static void putF16(byte[] bytes, int offset, float value) {
+        short bits = Float.floatToFloat16(value);
+        bytes[offset] = (byte) bits;
+        bytes[offset + 1] = (byte) (bits >>> 8);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.ponder.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.core.bench.MemoryBandwidth;
+import dev.ponder.core.bench.ModelBench;
+import dev.ponder.core.bench.ModelShape;
+import dev.ponder.core.bench.SyntheticModel;
+import dev.ponder.core.model.Qwen2Model;
+import dev.ponder.core.tensor.Parallel;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure prompt processing and decode throughput on a synthetic model of a real shape",
+                "(written once with random weights and cached), or on --model FILE.",
+                "Prints one line per configuration; with --json one JSON object per line."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, qwq-32b or tiny (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--quant", defaultValue = "q8_0", split = ",", description = "q8_0, q4_0, q4_k; comma-separated for several (default: ${DEFAULT-VALUE}).")
+    List<String> quants;
+
+    @Option(names = "--threads", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--batch", defaultValue = "1", split = ",", description = "Decode batch sizes, e.g. 1,2,4,8,16 (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--prompt", defaultValue = "512", description = "Prompt tokens for the prefill measurement; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--decode", defaultValue = "64", description = "Decode steps per batch size (default: ${DEFAULT-VALUE}).")
+    int decodeSteps;
+
+    @Option(names = "--repeats", defaultValue = "2", description = "Prefill repetitions, best is kept (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--bandwidth", description = "Also measure the machine's memory read bandwidth and the decode bound.")
+    boolean bandwidth;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where synthetic models are kept (default: .bench-cache under the install).")
+    Path cacheDir;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    /** With --model, that file is measured instead of a synthetic one. */
+    @CommandLine.Mixin
+    ModelOption modelOption;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        double bandwidthBytes = 0;
+        if (bandwidth) {
+            try (Parallel p = new Parallel(threadCount)) {
+                bandwidthBytes = MemoryBandwidth.measure(p, 1L << 30, 5);
+            }
+            emit(out, row("bandwidth", null, threadCount).put("read_bandwidth_gb_s", round(bandwidthBytes / 1e9)),
+                    String.format(Locale.ROOT, "memory read bandwidth: %.1f GB/s with %d threads", bandwidthBytes / 1e9, threadCount));
+        }
+        Path model = modelOption.model;
+        List<String> variants = model != null ? List.of("file") : quants;
+        for (String quant : variants) {
+            Path file = model != null ? model : synthetic(quant);
+            try (Qwen2Model m = Qwen2Model.open(file, threadCount)) {
+                runOne(out, m, model != null ? m.config().name() : shape, quant, threadCount, bandwidthBytes);
+            }
+        }
+        return 0;
+    }
+
+    private Path synthetic(String quant) throws Exception {
+        Path dir = cacheDir != null ? cacheDir
+                : Path.of(System.getProperty("ponder.home", ".")).resolve(".bench-cache");
+        Files.createDirectories(dir);
+        ModelShape s = ModelShape.byName(shape);
+        SyntheticModel.Quant q = SyntheticModel.Quant.parse(quant);
+        System.err.printf("bench: preparing synthetic %s %s model in %s (written once, then cached)%n", s.name(), q, dir);
+        // The vocabulary comes from the bundled model, so the synthetic file has Qwen's tokenizer.
+        return SyntheticModel.cached(dir, s, q, new ModelOption().resolve());
+    }
+
+    private void runOne(PrintWriter out, Qwen2Model m, String shapeName, String quant, int threadCount, double bandwidthBytes) {
+        ModelBench bench = new ModelBench(m, 151_000);
+        long weightBytes = m.weights().bytesPerToken();
+        System.err.printf("bench: %s, %s, %.0f MB of weights read per token, %d threads%n", m.config().summary(), quant,
+                weightBytes / 1e6, threadCount);
+        if (promptTokens > 0) {
+            ModelBench.Result r = bench.prefill(promptTokens, repeats);
+            emit(out, row(shapeName, quant, threadCount).put("batch", 1).put("prompt_tokens", promptTokens)
+                            .put("prefill_tokens_per_s", round(r.tokensPerSecond())),
+                    String.format(Locale.ROOT, "%s %s threads=%d prefill %d tokens: %.1f tok/s", shapeName, quant, threadCount,
+                            promptTokens, r.tokensPerSecond()));
+        }
+        for (int batch : batches) {
+            ModelBench.Result r = bench.decode(batch, 16, decodeSteps, msg -> System.err.println("bench: " + msg));
+            ObjectNode row = row(shapeName, quant, threadCount).put("batch", batch)
+                    .put("decode_tokens_per_s", round(r.tokensPerSecond()));
+            String text = String.format(Locale.ROOT, "%s %s threads=%d batch=%d decode: %.1f tok/s aggregate", shapeName, quant,
+                    threadCount, batch, r.tokensPerSecond());
+            if (bandwidthBytes > 0 && batch == 1) {
+                double bound = bandwidthBytes / weightBytes;
+                row.put("bandwidth_bound_tokens_per_s", round(bound)).put("fraction_of_bound", round(r.tokensPerSecond() / bound));
+                text += String.format(Locale.ROOT, " (bound %.1f tok/s, %.0f%%)", bound, 100 * r.tokensPerSecond() / bound);
+            }
+            emit(out, row, text);
+        }
+    }
+
+    private ObjectNode row(String shapeName, String quant, int threadCount) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("shape", shapeName);
+        if (quant != null) {
+            n.put("quant", quant);
+        }
+        n.put("threads", threadCount);
+        n.put("cores", Runtime.getRuntime().availableProcessors());
+        return n;
+    }
+
+    private void emit(PrintWriter out, ObjectNode json, String text) {
+        out.println(this.json ? json.toString() : text);
+        out.flush();
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.ponder.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands as a user runs them, on the bundled model. */
+class CliTest {
+    static final String MODEL = Path.of(System.getProperty("ponder.models.dir", "../models"))
+            .resolve("tiny-reasoner-q8_0.gguf").toString();
+
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = PonderCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void tokenizePrintsIdsSeparatedBySingleSpaces() {
+        Run r = run("tokenize", "--model", MODEL, "--text", "What is 47 + 38?");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).isEqualTo("3838 374 220 19 22 488 220 18 23 30" + System.lineSeparator());
+    }
+
+    @Test
+    void controlTokenTextIsPlainUnlessSpecialIsGiven() {
+        assertThat(run("tokenize", "--model", MODEL, "--text", "<|im_start|>user").out().trim())
+                .isEqualTo("27 91 318 4906 91 29 872");
+        assertThat(run("tokenize", "--model", MODEL, "--special", "--text", "<|im_start|>user").out().trim())
+                .isEqualTo("151644 872");
+    }
+
+    @Test
+    void jsonlGivesOneLinePerInput() throws Exception {
+        Path jsonl = dir.resolve("in.jsonl");
+        Files.writeString(jsonl, "{\"text\": \"Hello world\"}\n{\"text\": \"\"}\n{\"text\": \"<think>\"}\n");
+        Run r = run("tokenize", "--model", MODEL, "--special", "--jsonl", jsonl.toString());
+        assertThat(r.out().split("\\R", -1)).containsExactly("9707 1879", "", "151667", "");
+    }
+
+    @Test
+    void inspectShowsArchitectureHyperparametersAndTensors() {
+        Run r = run("inspect", "--model", MODEL);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("architecture:  qwen2")
+                .containsPattern("embedding_length\\s+128")
+                .containsPattern("head_count_kv\\s+2")
+                .contains("151936 tokens, 151387 merges")
+                .contains("chat template: present")
+                .containsPattern("token_embd.weight\\s+Q8_0\\s+\\[128, 151936\\]\\s+20663296");
+    }
+
+    @Test
+    void aBadFileIsOneClearLineAndExitCodeOne() throws Exception {
+        Path bad = dir.resolve("bad.gguf");
+        Files.write(bad, new byte[] {'N', 'O', 'P', 'E', 3, 0, 0, 0});
+        Run r = run("inspect", bad.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("ponder inspect:").contains("not a GGUF file").doesNotContain("Exception");
+        Run missing = run("tokenize", "--model", dir.resolve("missing.gguf").toString(), "--text", "x");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"inspect", "tokenize", "bench"}) {
+            Run r = run(command, "--help");
+            assertThat(r.exitCode()).as(command).isZero();
+            assertThat(r.out()).as(command).contains("Usage: ponder " + command);
+        }
+    }
+}
