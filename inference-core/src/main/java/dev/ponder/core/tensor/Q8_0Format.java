@@ -56,7 +56,11 @@ public final class Q8_0Format extends BlockFormat {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d);
     }
 
-    /** Fused decode kernel: weights computed as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    /**
+     * Fused decode kernel: weights computed as in {@link #dequantize}, chunk c into accumulator c % 4.
+     * The loop body is written out in full on purpose: calling a helper that returns a vector from
+     * inside this loop defeats C2's inlining budget, and the boxed vectors made it six times slower.
+     */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         if (LANES != 16) {
@@ -69,19 +73,31 @@ public final class Q8_0Format extends BlockFormat {
         for (; block + 2 <= blocks; block += 2) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d0 = f16(data, base);
-            float d1 = f16(data, base + BLOCK_BYTES);
-            a0 = weights(data, base + 2, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = weights(data, base + 2 + 16, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
-            a2 = weights(data, base + BLOCK_BYTES + 2, d1).fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
-            a3 = weights(data, base + BLOCK_BYTES + 2 + 16, d1).fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
+            float d1 = Float.float16ToFloat(data.get(LE_SHORT, base + BLOCK_BYTES));
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + BLOCK_BYTES + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + BLOCK_BYTES + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
         }
         if (block < blocks) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d0 = f16(data, base);
-            a0 = weights(data, base + 2, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = weights(data, base + 2 + 16, d0).fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
         }
         return VectorMath.finish(a0, a1, a2, a3);
     }

@@ -1,6 +1,7 @@
 package dev.ponder.core.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,20 +21,29 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    /** Sum of the lanes, folded in halves (lane i + lane i + n/2, recursively) then scalar in a fixed order. */
-    public static float sumLanes(FloatVector v) {
-        float[] lanes = new float[LANES];
-        v.intoArray(lanes, 0);
-        return foldLanes(lanes, LANES);
+    /** Shuffles that move lane i + w to lane i, for w = LANES/2, LANES/4, ..., 1. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int s = 0, width = LANES / 2; width >= 1; s++, width /= 2) {
+            int w = width;
+            folds[s] = VectorShuffle.fromOp(F, i -> (i + w) % LANES);
+        }
+        return folds;
     }
 
-    static float foldLanes(float[] lanes, int n) {
-        for (int width = n / 2; width >= 1; width /= 2) {
-            for (int i = 0; i < width; i++) {
-                lanes[i] += lanes[i + width];
-            }
+    /**
+     * Sum of the lanes, folded in halves (lane i plus lane i + n/2, recursively) with lane-wise adds, so
+     * the order is the same in the interpreter and in compiled code.
+     */
+    public static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
         }
-        return lanes[0];
+        return v.lane(0);
     }
 
     /** Combines the four accumulators and sums their lanes, in the order every dot product uses. */

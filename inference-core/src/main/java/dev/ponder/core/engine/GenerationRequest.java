@@ -1,0 +1,67 @@
+package dev.ponder.core.engine;
+
+import dev.ponder.core.chat.ChatMessage;
+import dev.ponder.core.sampling.SamplingParams;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One generation job for the engine.
+ *
+ * @param id                  the caller's identifier (idempotency key), echoed in the result
+ * @param messages            the conversation; a system message, if any, first
+ * @param sampling            sampling parameters, including the seed
+ * @param maxTokens           limit on generated tokens (reasoning and answer together)
+ * @param maxReasoningTokens  reasoning budget: after this many tokens inside the thought the engine closes it
+ *                            ({@code </think>}) so the model answers; 0 means no budget
+ * @param stop                stop strings, matched in the answer text
+ * @param cacheSalt           prefix-cache partition (e.g. a tenant): requests with different salts never share KV;
+ *                            null for the shared partition
+ * @param deadline            when the result stops being useful, or null
+ */
+public record GenerationRequest(String id, List<ChatMessage> messages, SamplingParams sampling, int maxTokens,
+                                int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline) {
+
+    public GenerationRequest {
+        Objects.requireNonNull(id, "id");
+        messages = List.copyOf(messages);
+        Objects.requireNonNull(sampling, "sampling");
+        stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+
+    /** A single-turn request: an optional system prompt and a user prompt. */
+    public static GenerationRequest of(String id, String system, String prompt, SamplingParams sampling, int maxTokens) {
+        return new GenerationRequest(id, messages(system, prompt), sampling, maxTokens, 0, List.of(), null, null);
+    }
+
+    public static List<ChatMessage> messages(String system, String prompt) {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null && !system.isEmpty()) {
+            messages.add(ChatMessage.system(system));
+        }
+        messages.add(ChatMessage.user(prompt));
+        return messages;
+    }
+
+    public GenerationRequest withMaxReasoningTokens(int budget) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, budget, stop, cacheSalt, deadline);
+    }
+
+    public GenerationRequest withStop(List<String> stopStrings) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stopStrings, cacheSalt, deadline);
+    }
+
+    public GenerationRequest withCacheSalt(String salt) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, salt, deadline);
+    }
+
+    public GenerationRequest withDeadline(Instant when) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, when);
+    }
+
+    public GenerationRequest withId(String newId) {
+        return new GenerationRequest(newId, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.ponder.core.engine;
+
+/**
+ * The outcome of a request: the reasoning and the answer apart, why it ended, usage and timings.
+ *
+ * @param answer              the text after {@code </think>}; null when there is none (length reached while reasoning,
+ *                            or the request failed)
+ * @param tokens              every generated token id, in order (reasoning, the closing tag, the answer; not the
+ *                            end-of-turn token)
+ * @param reasoningBudgetHit  true when the engine closed the thought because the reasoning budget ran out
+ * @param error               what went wrong, for INVALID and ERROR (null otherwise)
+ */
+public record GenerationResult(String requestId, String reasoning, String answer, FinishReason finishReason,
+                               Usage usage, Timings timings, int[] tokens, boolean reasoningBudgetHit, String error) {
+
+    /** Token counts. {@code cachedPromptTokens} of the prompt were served from the prefix cache. */
+    public record Usage(int promptTokens, int cachedPromptTokens, int reasoningTokens, int answerTokens) {
+        public int completionTokens() {
+            return reasoningTokens + answerTokens;
+        }
+    }
+
+    /** Milliseconds queued before admission, from admission to the first generated token, and decoding after it. */
+    public record Timings(double queuedMs, double prefillMs, double decodeMs) {
+        public double totalMs() {
+            return queuedMs + prefillMs + decodeMs;
+        }
+    }
+
+    public static GenerationResult failed(String requestId, FinishReason reason, String error, int promptTokens) {
+        return new GenerationResult(requestId, "", null, reason, new Usage(promptTokens, 0, 0, 0),
+                new Timings(0, 0, 0), new int[0], false, error);
+    }
+
+    public boolean ok() {
+        return finishReason != FinishReason.INVALID && finishReason != FinishReason.ERROR;
+    }
+}
