@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 InspectCommand.class,
                 TokenizeCommand.class,
+                GenerateCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
         })

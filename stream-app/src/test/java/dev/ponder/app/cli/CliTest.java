@@ -79,8 +79,33 @@ class CliTest {
     }
 
     @Test
+    void generateAnswersArithmeticProblemsAsJson() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        int correct = 0;
+        var problems = dev.ponder.core.bench.ArithmeticProblems.generate(10, 31337);
+        for (var p : problems) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("generate", "--model", MODEL,
+                    "--prompt", p.prompt(), "--temperature", "0", "--threads", "2", "--json"));
+            if (p.system() != null) {
+                args.addAll(java.util.List.of("--system", p.system()));
+            }
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            var json = mapper.readTree(r.out());
+            assertThat(json.path("finish_reason").asText()).isEqualTo("stop");
+            assertThat(json.path("reasoning_tokens").asInt()).isPositive();
+            assertThat(json.path("completion_tokens").asInt()).isGreaterThan(json.path("reasoning_tokens").asInt());
+            assertThat(json.path("reasoning").asText()).startsWith("We need");
+            if (p.isCorrect(json.path("answer").asText(null))) {
+                correct++;
+            }
+        }
+        assertThat(correct).isGreaterThanOrEqualTo(9);
+    }
+
+    @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"inspect", "tokenize", "bench"}) {
+        for (String command : new String[] {"inspect", "tokenize", "bench", "generate"}) {
             Run r = run(command, "--help");
             assertThat(r.exitCode()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: ponder " + command);
