@@ -56,7 +56,7 @@ public final class ModelBench {
      * not timed), then {@code steps} decode steps of one token per sequence; aggregate tokens per second.
      */
     public Result decode(int batch, int promptTokens, int steps, Consumer<String> progress) {
-        int perSequence = blocksFor(promptTokens + steps + 1);
+        int perSequence = blocksFor(promptTokens + steps + 8 + 1);
         KvCache cache = model.newKvCache(BLOCK, perSequence * batch);
         List<int[]> tables = new ArrayList<>();
         ForwardBatch prompt = new ForwardBatch(batch * promptTokens);
@@ -74,8 +74,13 @@ public final class ModelBench {
             next[s] = Sampler.argmax(logits, s * vocab, vocab);
         }
         ForwardBatch step = new ForwardBatch(batch);
-        long start = System.nanoTime();
-        for (int t = 0; t < steps; t++) {
+        // The first steps run before the JIT has compiled the kernels: decode a few untimed.
+        int warmUp = Math.min(8, steps);
+        long start = 0;
+        for (int t = 0; t < steps + warmUp; t++) {
+            if (t == warmUp) {
+                start = System.nanoTime();
+            }
             step.clear();
             for (int s = 0; s < batch; s++) {
                 step.add(next[s], promptTokens + t, tables.get(s), true);
@@ -85,7 +90,7 @@ public final class ModelBench {
                 next[s] = Sampler.argmax(logits, s * vocab, vocab);
             }
             if (progress != null && (t + 1) % 16 == 0) {
-                progress.accept("batch " + batch + ": " + (t + 1) + "/" + steps + " steps");
+                progress.accept("batch " + batch + ": " + (t + 1) + "/" + (steps + warmUp) + " steps");
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

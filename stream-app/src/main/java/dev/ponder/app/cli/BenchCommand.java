@@ -2,10 +2,13 @@ package dev.ponder.app.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.core.bench.EngineBench;
 import dev.ponder.core.bench.MemoryBandwidth;
 import dev.ponder.core.bench.ModelBench;
 import dev.ponder.core.bench.ModelShape;
 import dev.ponder.core.bench.SyntheticModel;
+import dev.ponder.core.engine.Engine;
+import dev.ponder.core.engine.EngineConfig;
 import dev.ponder.core.model.Qwen2Model;
 import dev.ponder.core.tensor.Parallel;
 import java.io.PrintWriter;
@@ -50,6 +53,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where synthetic models are kept (default: .bench-cache under the install).")
     Path cacheDir;
 
+    @Option(names = "--prefix-reuse", paramLabel = "TOKENS", defaultValue = "0",
+            description = "Also measure time to first token with a shared prefix of about TOKENS tokens, cold and cached.")
+    int prefixReuseTokens;
+
+    @Option(names = "--mixed", paramLabel = "N", defaultValue = "0",
+            description = "Also run N requests of varied lengths with a shared system prompt through the engine.")
+    int mixedRequests;
+
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
 
@@ -78,8 +89,13 @@ final class BenchCommand implements Callable<Integer> {
         List<String> variants = model != null ? List.of("file") : quants;
         for (String quant : variants) {
             Path file = model != null ? model : synthetic(quant);
+            String name;
             try (Qwen2Model m = Qwen2Model.open(file, threadCount)) {
-                runOne(out, m, model != null ? m.config().name() : shape, quant, threadCount, bandwidthBytes);
+                name = model != null ? m.config().name() : shape;
+                runOne(out, m, name, quant, threadCount, bandwidthBytes);
+            }
+            if (prefixReuseTokens > 0 || mixedRequests > 0) {
+                runEngine(out, file, name, quant, threadCount);
             }
         }
         return 0;
@@ -120,6 +136,30 @@ final class BenchCommand implements Callable<Integer> {
                 text += String.format(Locale.ROOT, " (bound %.1f tok/s, %.0f%%)", bound, 100 * r.tokensPerSecond() / bound);
             }
             emit(out, row, text);
+        }
+    }
+
+    private void runEngine(PrintWriter out, Path file, String shapeName, String quant, int threadCount) throws Exception {
+        try (Engine engine = Engine.open(file, EngineConfig.defaults().withThreads(threadCount))) {
+            EngineBench bench = new EngineBench(engine);
+            if (prefixReuseTokens > 0) {
+                EngineBench.PrefixResult r = bench.prefixReuse(prefixReuseTokens);
+                emit(out, row(shapeName, quant, threadCount).put("batch", 1).put("prompt_tokens", r.promptTokens())
+                                .put("cached_tokens", r.cachedTokens()).put("ttft_ms_cold", round(r.coldMs()))
+                                .put("ttft_ms_cached", round(r.cachedMs())),
+                        String.format(Locale.ROOT, "%s %s threads=%d prefix reuse: %d-token prompt, %d cached: TTFT %.0f ms cold, %.0f ms cached (%.1fx)",
+                                shapeName, quant, threadCount, r.promptTokens(), r.cachedTokens(), r.coldMs(), r.cachedMs(), r.speedup()));
+            }
+            if (mixedRequests > 0) {
+                EngineBench.MixedResult r = bench.mixed(mixedRequests, 200, 11);
+                emit(out, row(shapeName, quant, threadCount).put("batch", engine.config().maxRunning()).put("requests", r.requests())
+                                .put("decode_tokens_per_s", round(r.tokensPerSecond())).put("p50_ms", round(r.p50Ms()))
+                                .put("p95_ms", round(r.p95Ms())).put("prefix_cache_hit_rate", round(r.hitRate()))
+                                .put("peak_kv_bytes", r.peakKvBytes()),
+                        String.format(Locale.ROOT, "%s %s threads=%d mixed %d requests: %.1f generated tok/s, p50 %.0f ms, p95 %.0f ms, hit rate %.2f, peak KV %.1f MB",
+                                shapeName, quant, threadCount, r.requests(), r.tokensPerSecond(), r.p50Ms(), r.p95Ms(), r.hitRate(),
+                                r.peakKvBytes() / 1e6));
+            }
         }
     }
 

@@ -1,0 +1,110 @@
+package dev.ponder.core.bench;
+
+import dev.ponder.core.engine.Engine;
+import dev.ponder.core.engine.EngineStats;
+import dev.ponder.core.engine.GenerationRequest;
+import dev.ponder.core.engine.GenerationResult;
+import dev.ponder.core.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Workloads through the whole engine: prefix reuse and a mixed batch of requests. */
+public final class EngineBench {
+    private static final String SENTENCE = "The committee reviewed every clause of the shared agreement with care. ";
+
+    private final Engine engine;
+
+    public EngineBench(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** Time to first token of a request whose prompt starts with a shared prefix, cold and then cached. */
+    public record PrefixResult(int promptTokens, int cachedTokens, double coldMs, double cachedMs) {
+        public double speedup() {
+            return coldMs / cachedMs;
+        }
+    }
+
+    public PrefixResult prefixReuse(int prefixTokens) throws Exception {
+        String prefix = sharedDocument(prefixTokens);
+        GenerationResult cold = first(GenerationRequest.of("prefix-cold", prefix, "Summarise clause one.", SamplingParams.GREEDY, 1));
+        GenerationResult cached = first(GenerationRequest.of("prefix-warm", prefix, "Summarise clause two.", SamplingParams.GREEDY, 1));
+        return new PrefixResult(cached.usage().promptTokens(), cached.usage().cachedPromptTokens(), ttft(cold), ttft(cached));
+    }
+
+    /** Results of many requests submitted at once. */
+    public record MixedResult(int requests, long generatedTokens, double seconds, double p50Ms, double p95Ms,
+                              double hitRate, long peakKvBytes) {
+        public double tokensPerSecond() {
+            return generatedTokens / seconds;
+        }
+    }
+
+    /**
+     * {@code count} requests with a shared system prompt of about {@code systemTokens} tokens, user prompts of
+     * varied length and output limits between 16 and 128 tokens, all submitted at once.
+     */
+    public MixedResult mixed(int count, int systemTokens, long seed) throws Exception {
+        java.util.Random random = new java.util.Random(seed);
+        String system = sharedDocument(systemTokens);
+        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+        long hitsBefore = engine.stats().prefillTokens();
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            String user = "Question " + i + ": " + "explain the terms in detail ".repeat(1 + random.nextInt(12));
+            int maxTokens = 16 + random.nextInt(113);
+            SamplingParams sampling = SamplingParams.QWQ_DEFAULTS.withSeed(i);
+            futures.add(engine.submit(GenerationRequest.of("mixed-" + i, system, user, sampling, maxTokens)));
+        }
+        long peakBlocks = 0;
+        while (!CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).isDone()) {
+            peakBlocks = Math.max(peakBlocks, engine.stats().kvBlocksUsed());
+            Thread.sleep(5);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double[] latencies = new double[count];
+        long generated = 0;
+        int cachedTokens = 0;
+        int promptTokens = 0;
+        for (int i = 0; i < count; i++) {
+            GenerationResult r = futures.get(i).get(1, TimeUnit.SECONDS);
+            if (!r.ok()) {
+                throw new IllegalStateException("request " + r.requestId() + " failed: " + r.error());
+            }
+            latencies[i] = r.timings().totalMs();
+            generated += r.usage().completionTokens();
+            cachedTokens += r.usage().cachedPromptTokens();
+            promptTokens += r.usage().promptTokens();
+        }
+        Arrays.sort(latencies);
+        EngineStats stats = engine.stats();
+        long peakBytes = peakBlocks * engine.config().kvBlockSize() * stats.kvBytesPerToken();
+        return new MixedResult(count, generated, seconds, percentile(latencies, 0.5), percentile(latencies, 0.95),
+                promptTokens == 0 ? 0 : (double) cachedTokens / promptTokens, peakBytes);
+    }
+
+    private GenerationResult first(GenerationRequest request) throws Exception {
+        GenerationResult r = engine.submit(request).get(10, TimeUnit.MINUTES);
+        if (!r.ok()) {
+            throw new IllegalStateException("request " + r.requestId() + " failed: " + r.error());
+        }
+        return r;
+    }
+
+    private static double ttft(GenerationResult r) {
+        return r.timings().queuedMs() + r.timings().prefillMs();
+    }
+
+    /** A document of roughly {@code tokens} tokens (the sentence is about 13 tokens). */
+    private static String sharedDocument(int tokens) {
+        return SENTENCE.repeat(Math.max(1, tokens / 13));
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}
