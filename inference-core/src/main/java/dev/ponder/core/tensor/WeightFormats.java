@@ -11,6 +11,15 @@ public final class WeightFormats {
     static {
         register(new F32Format());
         register(new Q8_0Format());
+        register(new F16Format());
+        register(new BF16Format());
+        register(new Q4_0Format());
+        register(new Q4_1Format());
+        register(new Q5_0Format());
+        register(new Q5_1Format());
+        register(new Q4_KFormat());
+        register(new Q5_KFormat());
+        register(new Q6_KFormat());
     }
 
     private WeightFormats() {

@@ -1,0 +1,52 @@
+package dev.ponder.core.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Shapes shared by the packed-integer formats. Their kernels load one float vector's worth of quant
+ * bytes (LANES bytes), widen them once to int lanes, isolate nibbles and bit fields there with native
+ * int shifts and masks (x86 has no byte shifts), and convert to float: each weight is then one exact
+ * int-to-float conversion followed by the same scalar float operations as the reference.
+ *
+ * <p>Why the kernels spell out every vector operation and keep method calls out of their loops: once
+ * C2's inlining budget (NodeCountInliningCutoff) is spent, a helper becomes a real call; vectors passed
+ * to or returned from it are boxed, and the vectors live across it are spilled to the stack. Either
+ * made a kernel two to three times slower here. The Vector API's own methods are force-inlined and
+ * not subject to that cutoff.
+ */
+final class PackedBytes {
+    static final int LANES = VectorMath.LANES;
+    /**
+     * The vector kernels need a float vector of 8 or 16 lanes (a 64- or 128-bit byte load widens to
+     * it); on other shapes the formats fall back to their scalar reference.
+     */
+    static final boolean VECTOR = LANES == 8 || LANES == 16;
+    static final VectorSpecies<Byte> BYTES = LANES == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    @SuppressWarnings("unchecked")
+    static final VectorSpecies<Integer> INTS = (VectorSpecies<Integer>) VectorMath.F.withLanes(int.class);
+
+    private PackedBytes() {
+    }
+
+    /*
+     * Finishing a fused kernel: it stores its four accumulators into a buffer (accumulatorBuffer) and calls
+     * finish(buffer), which is VectorMath.finish on them. Why not VectorMath.finish(a0, a1, a2, a3)
+     * directly: a fused kernel is a large method, and if that call is not inlined the vectors passed to
+     * it are boxed, which measured 2.7 times slower for Q4_K. Arrays cross a call boundary for free.
+     */
+
+    /** The kernel's scratch when it can hold four vectors, else a new buffer (rows shorter than 4 * LANES). */
+    static float[] accumulatorBuffer(float[] scratch) {
+        return scratch.length >= 4 * LANES ? scratch : new float[4 * LANES];
+    }
+
+    /** {@link VectorMath#finish} of the four accumulators stored at {@code buffer[0 .. 4 * LANES)}. */
+    static float finish(float[] buffer) {
+        return VectorMath.finish(FloatVector.fromArray(VectorMath.F, buffer, 0),
+                FloatVector.fromArray(VectorMath.F, buffer, LANES),
+                FloatVector.fromArray(VectorMath.F, buffer, 2 * LANES),
+                FloatVector.fromArray(VectorMath.F, buffer, 3 * LANES));
+    }
+}

@@ -1,0 +1,175 @@
+package dev.ponder.core.tensor;
+
+import static dev.ponder.core.tensor.PackedBytes.BYTES;
+import static dev.ponder.core.tensor.PackedBytes.INTS;
+import static dev.ponder.core.tensor.PackedBytes.LANES;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Q4_K: super-blocks of 256 weights in 8 sub-blocks of 32. Layout: float16 {@code d}, float16
+ * {@code dmin}, 12 bytes packing a 6-bit scale {@code sc} and a 6-bit min {@code m} per sub-block
+ * (see {@link #subScale}), then 128 bytes of 4-bit quants: bytes 32p..32p+31 hold sub-block 2p in
+ * their low nibbles and sub-block 2p+1 in their high nibbles. Weight = {@code (d*sc) * q - (dmin*m)},
+ * with {@code d*sc} and {@code dmin*m} rounded to float once per sub-block. 144 bytes per super-block.
+ */
+public final class Q4_KFormat extends BlockFormat {
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 144;
+    static final int SCALES = 4;
+    private static final int QS = 16;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    /**
+     * The 6-bit scale of sub-block j (0..7) from the 12 bytes at {@code scales}: sub-blocks 0..3 keep it
+     * in the low 6 bits of bytes 0..3; 4..7 in the low nibble of bytes 8..11 plus, as bits 4-5, the top
+     * two bits of bytes 0..3.
+     */
+    static int subScale(MemorySegment data, long scales, int j) {
+        if (j < 4) {
+            return u8(data, scales + j) & 63;
+        }
+        return (u8(data, scales + j + 4) & 0x0F) | ((u8(data, scales + j - 4) >> 6) << 4);
+    }
+
+    /** The 6-bit min of sub-block j: low 6 bits of bytes 4..7, or high nibble of bytes 8..11 plus top bits of 4..7. */
+    static int subMin(MemorySegment data, long scales, int j) {
+        if (j < 4) {
+            return u8(data, scales + j + 4) & 63;
+        }
+        return (u8(data, scales + j + 4) >> 4) | ((u8(data, scales + j) >> 6) << 4);
+    }
+
+    /*
+     * The fast paths unpack the 12 bytes as three little-endian words w0 (bytes 0..3), w1 (4..7) and
+     * w2 (8..11) with a few word-wide masks, giving four words whose byte k is a 6-bit field:
+     *   scales 0..3: w0 & 0x3F3F3F3F                 mins 0..3: w1 & 0x3F3F3F3F
+     *   scales 4..7: (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030)
+     *   mins   4..7: ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030)
+     * (the ">>> 2" moves each byte's top two bits, 6-7, to bits 4-5). The expressions are written out
+     * in the kernels rather than called, because a call inside a vector loop spills its accumulators.
+     */
+
+    @Override
+    public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = f16(data, base);
+            float dmin = f16(data, base + 2);
+            for (int sub = 0; sub < 8; sub++) {
+                float scale = d * subScale(data, base + SCALES, sub);
+                float min = dmin * subMin(data, base + SCALES, sub);
+                long qs = base + QS + 32L * (sub / 2);
+                int o = outOffset + block * BLOCK + 32 * sub;
+                for (int l = 0; l < 32; l++) {
+                    int b = u8(data, qs + l);
+                    int q = sub % 2 == 0 ? b & 0x0F : b >> 4;
+                    out[o + l] = scale * q - min;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        if (!PackedBytes.VECTOR) {
+            dequantizeReference(data, byteOffset, out, outOffset, count);
+            return;
+        }
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            int halves = data.get(LE_INT, base);
+            float d = Float.float16ToFloat((short) halves);
+            float dmin = Float.float16ToFloat((short) (halves >>> 16));
+            int w0 = data.get(LE_INT, base + SCALES);
+            int w1 = data.get(LE_INT, base + SCALES + 4);
+            int w2 = data.get(LE_INT, base + SCALES + 8);
+            int scalesLow = w0 & 0x3F3F3F3F;
+            int minsLow = w1 & 0x3F3F3F3F;
+            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
+            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            for (int pair = 0; pair < 4; pair++) {
+                int shift = 16 * (pair & 1); // byte 2 * pair of the scales/mins words
+                int scales = pair < 2 ? scalesLow : scalesHigh;
+                int mins = pair < 2 ? minsLow : minsHigh;
+                float scaleLo = d * ((scales >>> shift) & 0xFF);
+                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
+                float minLo = dmin * ((mins >>> shift) & 0xFF);
+                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                long qs = base + QS + 32L * pair;
+                int o = outOffset + block * BLOCK + 64 * pair;
+                for (int l = 0; l < 32; l += LANES) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + l, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    ((FloatVector) q.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo).intoArray(out, o + l);
+                    ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                            .intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
+
+    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    @Override
+    protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES != 16) {
+            return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
+        }
+        // A pair of sub-blocks (32 packed bytes, 64 weights) is four 16-lane chunks: one round of the accumulators.
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int halves = data.get(LE_INT, base);
+            float d = Float.float16ToFloat((short) halves);
+            float dmin = Float.float16ToFloat((short) (halves >>> 16));
+            int w0 = data.get(LE_INT, base + SCALES);
+            int w1 = data.get(LE_INT, base + SCALES + 4);
+            int w2 = data.get(LE_INT, base + SCALES + 8);
+            int scalesLow = w0 & 0x3F3F3F3F;
+            int minsLow = w1 & 0x3F3F3F3F;
+            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
+            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            for (int pair = 0; pair < 4; pair++) {
+                int shift = 16 * (pair & 1);
+                int scales = pair < 2 ? scalesLow : scalesHigh;
+                int mins = pair < 2 ? minsLow : minsHigh;
+                float scaleLo = d * ((scales >>> shift) & 0xFF);
+                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
+                float minLo = dmin * ((mins >>> shift) & 0xFF);
+                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                long qs = base + QS + 32L * pair;
+                int xi = xOffset + block * BLOCK + 64 * pair;
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a0 = ((FloatVector) q0.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+                a1 = ((FloatVector) q1.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+                a2 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
+                a3 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        return PackedBytes.finish(buffer);
+    }
+}

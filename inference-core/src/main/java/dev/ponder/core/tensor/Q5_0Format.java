@@ -1,0 +1,115 @@
+package dev.ponder.core.tensor;
+
+import static dev.ponder.core.tensor.PackedBytes.BYTES;
+import static dev.ponder.core.tensor.PackedBytes.INTS;
+import static dev.ponder.core.tensor.PackedBytes.LANES;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.OR;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Q5_0: blocks of 32 weights: float16 scale {@code d}, a little-endian 32-bit word {@code qh} whose
+ * bit i is the fifth bit of element i, then 16 bytes of low 4-bit parts (low nibbles elements 0..15,
+ * high nibbles 16..31); weight = {@code d * (q - 16)}. 22 bytes per block.
+ */
+public final class Q5_0Format extends BlockFormat {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 22;
+    private static final int QH = 2;
+    private static final int QS = 6;
+    /** The low LANES bits: one fifth bit per lane of a chunk. */
+    static final long LANE_BITS = (1L << LANES) - 1;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_0;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            int o = outOffset + block * BLOCK;
+            float d = f16(data, base);
+            int qh = data.get(LE_INT, base + QH);
+            for (int j = 0; j < 16; j++) {
+                int b = u8(data, base + QS + j);
+                int q0 = (b & 0x0F) | (((qh >>> j) & 1) << 4);
+                int q1 = (b >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+                out[o + j] = d * (q0 - 16);
+                out[o + j + 16] = d * (q1 - 16);
+            }
+        }
+    }
+
+    /** The fifth bits of a chunk become a lane mask, and a masked OR sets 16 in those lanes. */
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        if (!PackedBytes.VECTOR) {
+            dequantizeReference(data, byteOffset, out, outOffset, count);
+            return;
+        }
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            int o = outOffset + block * BLOCK;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            long qh = Integer.toUnsignedLong(data.get(LE_INT, base + QH));
+            for (int j = 0; j < 16; j += LANES) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS + j, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                VectorMask<Integer> lowFifth = VectorMask.fromLong(INTS, (qh >>> j) & LANE_BITS);
+                VectorMask<Integer> highFifth = VectorMask.fromLong(INTS, (qh >>> (16 + j)) & LANE_BITS);
+                ((FloatVector) q.and(0x0F).lanewise(OR, 16, lowFifth).sub(16).convert(I2F, 0)).mul(d)
+                        .intoArray(out, o + j);
+                ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, highFifth).sub(16).convert(I2F, 0)).mul(d)
+                        .intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
+    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    @Override
+    protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES != 16) {
+            return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
+        }
+        // With 16 lanes a block is two chunks (elements 0..15, 16..31); two blocks fill the four accumulators.
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        int blocks = cols / BLOCK;
+        for (int block = 0; block < blocks; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            long qh = Integer.toUnsignedLong(data.get(LE_INT, base + QH));
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            FloatVector lo = ((FloatVector) q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF))
+                    .sub(16).convert(I2F, 0)).mul(d);
+            FloatVector hi = ((FloatVector) q.lanewise(LSHR, 4).and(0x0F)
+                    .lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16)).sub(16).convert(I2F, 0)).mul(d);
+            // Even blocks feed accumulators 0 and 1, odd blocks 2 and 3.
+            if ((block & 1) == 0) {
+                a0 = lo.fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+                a1 = hi.fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+            } else {
+                a2 = lo.fma(FloatVector.fromArray(VectorMath.F, x, xi), a2);
+                a3 = hi.fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a3);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        return PackedBytes.finish(buffer);
+    }
+}

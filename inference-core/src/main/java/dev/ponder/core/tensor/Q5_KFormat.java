@@ -1,0 +1,163 @@
+package dev.ponder.core.tensor;
+
+import static dev.ponder.core.tensor.PackedBytes.BYTES;
+import static dev.ponder.core.tensor.PackedBytes.INTS;
+import static dev.ponder.core.tensor.PackedBytes.LANES;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Q5_K: super-blocks of 256 weights in 8 sub-blocks of 32. Layout: float16 {@code d}, float16
+ * {@code dmin}, 12 bytes of 6-bit scales and mins packed as in Q4_K, 32 bytes {@code qh} of fifth bits
+ * (bit s of qh[l] belongs to element l of sub-block s), then 128 bytes of low 4-bit parts arranged as
+ * in Q4_K. Weight = {@code (d*sc) * q - (dmin*m)}. 176 bytes per super-block.
+ */
+public final class Q5_KFormat extends BlockFormat {
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 176;
+    private static final int SCALES = 4;
+    private static final int QH = 16;
+    private static final int QS = 48;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_K;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = f16(data, base);
+            float dmin = f16(data, base + 2);
+            for (int sub = 0; sub < 8; sub++) {
+                float scale = d * Q4_KFormat.subScale(data, base + SCALES, sub);
+                float min = dmin * Q4_KFormat.subMin(data, base + SCALES, sub);
+                long qs = base + QS + 32L * (sub / 2);
+                int o = outOffset + block * BLOCK + 32 * sub;
+                for (int l = 0; l < 32; l++) {
+                    int b = u8(data, qs + l);
+                    int fifth = (u8(data, base + QH + l) >> sub) & 1;
+                    int q = (sub % 2 == 0 ? b & 0x0F : b >> 4) | (fifth << 4);
+                    out[o + l] = scale * q - min;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        if (!PackedBytes.VECTOR) {
+            dequantizeReference(data, byteOffset, out, outOffset, count);
+            return;
+        }
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            int halves = data.get(LE_INT, base);
+            float d = Float.float16ToFloat((short) halves);
+            float dmin = Float.float16ToFloat((short) (halves >>> 16));
+            int w0 = data.get(LE_INT, base + SCALES);
+            int w1 = data.get(LE_INT, base + SCALES + 4);
+            int w2 = data.get(LE_INT, base + SCALES + 8);
+            // Scales and mins unpacked word-wide, as in Q4_K (see the comment there).
+            int scalesLow = w0 & 0x3F3F3F3F;
+            int minsLow = w1 & 0x3F3F3F3F;
+            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
+            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            for (int pair = 0; pair < 4; pair++) {
+                int shift = 16 * (pair & 1);
+                int scales = pair < 2 ? scalesLow : scalesHigh;
+                int mins = pair < 2 ? minsLow : minsHigh;
+                float scaleLo = d * ((scales >>> shift) & 0xFF);
+                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
+                float minLo = dmin * ((mins >>> shift) & 0xFF);
+                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                long qs = base + QS + 32L * pair;
+                int o = outOffset + block * BLOCK + 64 * pair;
+                for (int l = 0; l < 32; l += LANES) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + l, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    IntVector top = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH + l, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    IntVector lo = q.and(0x0F).or(top.lanewise(LSHR, 2 * pair).and(1).lanewise(LSHL, 4));
+                    IntVector hi = q.lanewise(LSHR, 4).and(0x0F)
+                            .or(top.lanewise(LSHR, 2 * pair + 1).and(1).lanewise(LSHL, 4));
+                    ((FloatVector) lo.convert(I2F, 0)).mul(scaleLo).sub(minLo).intoArray(out, o + l);
+                    ((FloatVector) hi.convert(I2F, 0)).mul(scaleHi).sub(minHi).intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
+
+    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    @Override
+    protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES != 16) {
+            return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
+        }
+        // As Q4_K: a pair of sub-blocks is four 16-lane chunks, one round of the accumulators.
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int halves = data.get(LE_INT, base);
+            float d = Float.float16ToFloat((short) halves);
+            float dmin = Float.float16ToFloat((short) (halves >>> 16));
+            IntVector top0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector top1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH + 16, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            int w0 = data.get(LE_INT, base + SCALES);
+            int w1 = data.get(LE_INT, base + SCALES + 4);
+            int w2 = data.get(LE_INT, base + SCALES + 8);
+            // Scales and mins unpacked word-wide, as in Q4_K (see the comment there).
+            int scalesLow = w0 & 0x3F3F3F3F;
+            int minsLow = w1 & 0x3F3F3F3F;
+            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
+            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            for (int pair = 0; pair < 4; pair++) {
+                int shift = 16 * (pair & 1);
+                int scales = pair < 2 ? scalesLow : scalesHigh;
+                int mins = pair < 2 ? minsLow : minsHigh;
+                float scaleLo = d * ((scales >>> shift) & 0xFF);
+                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
+                float minLo = dmin * ((mins >>> shift) & 0xFF);
+                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                long qs = base + QS + 32L * pair;
+                int xi = xOffset + block * BLOCK + 64 * pair;
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector lo0 = q0.and(0x0F).or(top0.lanewise(LSHR, 2 * pair).and(1).lanewise(LSHL, 4));
+                IntVector lo1 = q1.and(0x0F).or(top1.lanewise(LSHR, 2 * pair).and(1).lanewise(LSHL, 4));
+                IntVector hi0 = q0.lanewise(LSHR, 4).and(0x0F)
+                        .or(top0.lanewise(LSHR, 2 * pair + 1).and(1).lanewise(LSHL, 4));
+                IntVector hi1 = q1.lanewise(LSHR, 4).and(0x0F)
+                        .or(top1.lanewise(LSHR, 2 * pair + 1).and(1).lanewise(LSHL, 4));
+                a0 = ((FloatVector) lo0.convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+                a1 = ((FloatVector) lo1.convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+                a2 = ((FloatVector) hi0.convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
+                a3 = ((FloatVector) hi1.convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        return PackedBytes.finish(buffer);
+    }
+}

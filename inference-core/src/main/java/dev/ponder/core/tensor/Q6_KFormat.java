@@ -1,0 +1,151 @@
+package dev.ponder.core.tensor;
+
+import static dev.ponder.core.tensor.PackedBytes.BYTES;
+import static dev.ponder.core.tensor.PackedBytes.INTS;
+import static dev.ponder.core.tensor.PackedBytes.LANES;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Q6_K: super-blocks of 256 weights in 16 groups of 16, stored as 128 bytes {@code ql} (low 4 bits),
+ * 64 bytes {@code qh} (high 2 bits), 16 signed 8-bit group scales, and last a float16 {@code d}.
+ * Each half of 128 weights uses 64 bytes of ql and 32 of qh: for l in 0..31, element l takes ql[l]'s
+ * low nibble, l+32 ql[l+32]'s low nibble, l+64 ql[l]'s high nibble, l+96 ql[l+32]'s high nibble, and
+ * their high bits are bit pairs 0-1, 2-3, 4-5, 6-7 of qh[l]. Weight = {@code (d*scale) * (q - 32)}.
+ * 210 bytes per super-block.
+ */
+public final class Q6_KFormat extends BlockFormat {
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 210;
+    private static final int QH = 128;
+    private static final int SCALES = 192;
+    private static final int D = 208;
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LITTLE_ENDIAN);
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q6_K;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = f16(data, base + D);
+            for (int i = 0; i < BLOCK; i++) {
+                int half = i / 128;
+                int quarter = (i % 128) / 32; // which ql nibble and which qh bit pair
+                int l = i % 32;
+                int packed = u8(data, base + 64 * half + 32 * (quarter % 2) + l);
+                int lowBits = quarter < 2 ? packed & 0x0F : packed >> 4;
+                int highBits = (u8(data, base + QH + 32 * half + l) >> (2 * quarter)) & 3;
+                float scale = d * i8(data, base + SCALES + i / 16);
+                out[outOffset + block * BLOCK + i] = scale * ((lowBits | (highBits << 4)) - 32);
+            }
+        }
+    }
+
+    /*
+     * The vector paths load, for a column l of a half, the bytes ql[l], ql[l+32] and qh[l] (widened to
+     * int lanes) and build the four chunks at elements l, l+32, l+64, l+96 from them. The qh bit pair
+     * for each lands on bits 4-5 with one shift and a mask of 0x30.
+     */
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
+        if (!PackedBytes.VECTOR) {
+            dequantizeReference(data, byteOffset, out, outOffset, count);
+            return;
+        }
+        for (int block = 0; block < count / BLOCK; block++) {
+            long base = byteOffset + (long) block * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base + D));
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l += LANES) {
+                    long ql = base + 64 * half + l;
+                    // Group scales of this column's chunks: bytes l/16 + 0, 2, 4, 6 of the half's eight.
+                    long scales = data.get(LE_LONG, base + SCALES + 8 * half) >>> (8 * (l / 16));
+                    int o = outOffset + block * BLOCK + 128 * half + l;
+                    IntVector first = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    IntVector second = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    IntVector top = (IntVector) ByteVector.fromMemorySegment(
+                            BYTES, data, base + QH + 32 * half + l, LITTLE_ENDIAN).convertShape(B2I, INTS, 0);
+                    ((FloatVector) first.and(0x0F).or(top.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
+                            .mul(d * (byte) scales).intoArray(out, o);
+                    ((FloatVector) second.and(0x0F).or(top.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
+                            .mul(d * (byte) (scales >>> 16)).intoArray(out, o + 32);
+                    ((FloatVector) first.lanewise(LSHR, 4).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0))
+                            .mul(d * (byte) (scales >>> 32)).intoArray(out, o + 64);
+                    ((FloatVector) second.lanewise(LSHR, 4).and(0x0F).or(top.lanewise(LSHR, 2).and(0x30)).sub(32)
+                            .convert(I2F, 0)).mul(d * (byte) (scales >>> 48)).intoArray(out, o + 96);
+                }
+            }
+        }
+    }
+
+    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    @Override
+    protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES != 16) {
+            return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
+        }
+        // Chunk c (the 16 weights at 16c) belongs in accumulator c % 4. Column l = 0 of a half makes
+        // chunks 0, 2, 4, 6 of it (accumulators 0, 2, 0, 2), column 16 chunks 1, 3, 5, 7 (accumulators
+        // 1, 3, 1, 3). Each step feeds `even` and `odd`, then swaps them with the idle pair; an accumulator
+        // only needs its own chunks in order, which this keeps. Four steps per super-block, so the pairs
+        // are back in place at the end: even = a0, odd = a2, idleEven = a1, idleOdd = a3.
+        FloatVector even = FloatVector.zero(VectorMath.F), odd = even, idleEven = even, idleOdd = even;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base + D));
+            for (int step = 0; step < 4; step++) {
+                int half = step >> 1;
+                int l = (step & 1) * 16;
+                long ql = base + 64 * half + l;
+                // The half's eight group scales as one word; this column's chunks use bytes l/16 + 0, 2, 4, 6.
+                // Extracted inline: a call in this loop would spill the accumulators.
+                long scales = data.get(LE_LONG, base + SCALES + 8 * half) >>> (8 * (l / 16));
+                int xi = xOffset + block * BLOCK + 128 * half + l;
+                IntVector first = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector second = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector top = (IntVector) ByteVector.fromMemorySegment(
+                        BYTES, data, base + QH + 32 * half + l, LITTLE_ENDIAN).convertShape(B2I, INTS, 0);
+                even = ((FloatVector) first.and(0x0F).or(top.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) scales).fma(FloatVector.fromArray(VectorMath.F, x, xi), even);
+                odd = ((FloatVector) second.and(0x0F).or(top.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 16)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), odd);
+                even = ((FloatVector) first.lanewise(LSHR, 4).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 32)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 64), even);
+                odd = ((FloatVector) second.lanewise(LSHR, 4).and(0x0F).or(top.lanewise(LSHR, 2).and(0x30)).sub(32)
+                        .convert(I2F, 0)).mul(d * (byte) (scales >>> 48))
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 96), odd);
+                FloatVector t = even;
+                even = idleEven;
+                idleEven = t;
+                t = odd;
+                odd = idleOdd;
+                idleOdd = t;
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        even.intoArray(buffer, 0);
+        idleEven.intoArray(buffer, LANES);
+        odd.intoArray(buffer, 2 * LANES);
+        idleOdd.intoArray(buffer, 3 * LANES);
+        return PackedBytes.finish(buffer);
+    }
+}
