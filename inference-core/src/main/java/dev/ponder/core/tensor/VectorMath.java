@@ -21,18 +21,15 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    /** Shuffles that move lane i + w to lane i, for w = LANES/2, LANES/4, ..., 1. */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    // Shuffles that move lane i + w to lane i, for w = 8, 4, 2, 1. Separate constant fields (not an array) so
+    // that the JIT sees each shuffle as a constant and emits one permute for it.
+    private static final VectorShuffle<Float> FOLD_8 = fold(8);
+    private static final VectorShuffle<Float> FOLD_4 = fold(4);
+    private static final VectorShuffle<Float> FOLD_2 = fold(2);
+    private static final VectorShuffle<Float> FOLD_1 = fold(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(LANES);
-        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
-        for (int s = 0, width = LANES / 2; width >= 1; s++, width /= 2) {
-            int w = width;
-            folds[s] = VectorShuffle.fromOp(F, i -> (i + w) % LANES);
-        }
-        return folds;
+    private static VectorShuffle<Float> fold(int width) {
+        return VectorShuffle.fromOp(F, i -> (i + width) % LANES);
     }
 
     /**
@@ -40,8 +37,17 @@ public final class VectorMath {
      * the order is the same in the interpreter and in compiled code.
      */
     public static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
+        if (LANES >= 16) {
+            v = v.add(v.rearrange(FOLD_8));
+        }
+        if (LANES >= 8) {
+            v = v.add(v.rearrange(FOLD_4));
+        }
+        if (LANES >= 4) {
+            v = v.add(v.rearrange(FOLD_2));
+        }
+        if (LANES >= 2) {
+            v = v.add(v.rearrange(FOLD_1));
         }
         return v.lane(0);
     }
