@@ -94,11 +94,11 @@ public final class Engine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.prompts = new PromptEncoder(template, tokenizer);
         this.config = config;
-        long bytesPerBlock = (long) config.kvBlockSize() * 2L * model.config().blockCount() * model.config().kvDim() * Float.BYTES;
+        long bytesPerBlock = config.kvBlockSize() * KvCache.bytesPerToken(model.config(), config.kvPrecision());
         int blockCount = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, config.kvBudgetBytes() / bytesPerBlock));
         long maxPerLayer = (Integer.MAX_VALUE - 16L) / ((long) config.kvBlockSize() * model.config().kvDim());
         blockCount = (int) Math.min(blockCount, Math.min(maxPerLayer, (1 << 20) - 1));
-        this.kv = model.newKvCache(config.kvBlockSize(), blockCount);
+        this.kv = model.newKvCache(config.kvBlockSize(), blockCount, config.kvPrecision());
         this.blocks = new BlockManager(config.kvBlockSize(), blockCount);
         this.repetition = new RepetitionGuard(config.repetitionWindow(), config.repetitionMinTokens());
         this.vocab = model.config().vocabSize();

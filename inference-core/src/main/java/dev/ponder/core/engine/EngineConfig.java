@@ -1,5 +1,7 @@
 package dev.ponder.core.engine;
 
+import dev.ponder.core.model.KvCache;
+
 /**
  * Engine settings.
  *
@@ -8,13 +10,15 @@ package dev.ponder.core.engine;
  * @param maxQueued          most requests held (running and waiting); beyond it {@link Engine#capacity()} is 0
  * @param maxStepTokens      per-step token budget: decode tokens first, then prefill chunks up to this total
  * @param kvBlockSize        tokens per KV block
- * @param kvBudgetBytes      bytes of KV cache (float32 keys and values); sets the number of blocks
+ * @param kvBudgetBytes      bytes of KV cache (keys and values); sets the number of blocks
+ * @param kvPrecision        F32, or F16 to hold twice the tokens in the same budget
  * @param repetitionWindow   the repetition guard ends a sequence whose last tokens are one span of at most this
  *                           length repeated (0 turns the guard off)
  * @param repetitionMinTokens the repeated tail must cover at least this many tokens
  */
 public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxStepTokens, int kvBlockSize,
-                           long kvBudgetBytes, int repetitionWindow, int repetitionMinTokens) {
+                           long kvBudgetBytes, KvCache.Precision kvPrecision, int repetitionWindow,
+                           int repetitionMinTokens) {
 
     public EngineConfig {
         positive("threads", threads);
@@ -22,6 +26,7 @@ public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxSt
         positive("maxQueued", maxQueued);
         positive("maxStepTokens", maxStepTokens);
         positive("kvBlockSize", kvBlockSize);
+        java.util.Objects.requireNonNull(kvPrecision, "kvPrecision");
         if (kvBudgetBytes <= 0) {
             throw new IllegalArgumentException("kvBudgetBytes must be positive");
         }
@@ -37,37 +42,42 @@ public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxSt
         }
     }
 
-    /** Defaults for this machine: all cores, 32 running, 256 held, 512-token steps, 16-token blocks, 1 GiB of KV. */
+    /** Defaults for this machine: all cores, 32 running, 256 held, 512-token steps, 16-token blocks, 1 GiB of float32 KV. */
     public static EngineConfig defaults() {
-        return new EngineConfig(Runtime.getRuntime().availableProcessors(), 32, 256, 512, 16, 1L << 30, 64, 96);
+        return new EngineConfig(Runtime.getRuntime().availableProcessors(), 32, 256, 512, 16, 1L << 30, KvCache.Precision.F32, 64, 96);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(n, maxRunning, maxQueued, maxStepTokens, kvBlockSize, kvBudgetBytes, repetitionWindow,
+        return new EngineConfig(n, maxRunning, maxQueued, maxStepTokens, kvBlockSize, kvBudgetBytes, kvPrecision, repetitionWindow,
                 repetitionMinTokens);
     }
 
     public EngineConfig withMaxRunning(int n) {
         return new EngineConfig(threads, n, Math.max(maxQueued, n), Math.max(maxStepTokens, n), kvBlockSize, kvBudgetBytes,
-                repetitionWindow, repetitionMinTokens);
+                kvPrecision, repetitionWindow, repetitionMinTokens);
     }
 
     public EngineConfig withMaxQueued(int n) {
-        return new EngineConfig(threads, maxRunning, n, maxStepTokens, kvBlockSize, kvBudgetBytes, repetitionWindow,
+        return new EngineConfig(threads, maxRunning, n, maxStepTokens, kvBlockSize, kvBudgetBytes, kvPrecision, repetitionWindow,
                 repetitionMinTokens);
     }
 
     public EngineConfig withMaxStepTokens(int n) {
-        return new EngineConfig(threads, maxRunning, maxQueued, n, kvBlockSize, kvBudgetBytes, repetitionWindow,
+        return new EngineConfig(threads, maxRunning, maxQueued, n, kvBlockSize, kvBudgetBytes, kvPrecision, repetitionWindow,
                 repetitionMinTokens);
     }
 
     public EngineConfig withKv(int blockSize, long budgetBytes) {
-        return new EngineConfig(threads, maxRunning, maxQueued, maxStepTokens, blockSize, budgetBytes, repetitionWindow,
+        return new EngineConfig(threads, maxRunning, maxQueued, maxStepTokens, blockSize, budgetBytes, kvPrecision, repetitionWindow,
                 repetitionMinTokens);
     }
 
+    public EngineConfig withKvPrecision(KvCache.Precision precision) {
+        return new EngineConfig(threads, maxRunning, maxQueued, maxStepTokens, kvBlockSize, kvBudgetBytes, precision,
+                repetitionWindow, repetitionMinTokens);
+    }
+
     public EngineConfig withRepetitionGuard(int window, int minTokens) {
-        return new EngineConfig(threads, maxRunning, maxQueued, maxStepTokens, kvBlockSize, kvBudgetBytes, window, minTokens);
+        return new EngineConfig(threads, maxRunning, maxQueued, maxStepTokens, kvBlockSize, kvBudgetBytes, kvPrecision, window, minTokens);
     }
 }

@@ -1,35 +1,72 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Key/value storage for attention, paged: the cache holds {@code blockCount} blocks of
  * {@code blockSize} token slots per layer, and a sequence reaches its tokens through a block table
  * (position p lives in block {@code table[p / blockSize]}, slot {@code p % blockSize}). Which blocks a
- * sequence owns is decided outside (an allocator, a prefix cache); this class only stores.
+ * sequence owns is decided outside (an allocator, a prefix cache); this class only stores and reads.
+ *
+ * <p>Precision F32 keeps keys and values as computed; F16 halves the memory by rounding each stored
+ * value to IEEE half precision (the rounding is deterministic, so outputs stay reproducible).
  */
 public final class KvCache {
+    /** How keys and values are stored. */
+    public enum Precision {
+        F32(4), F16(2);
+
+        private final int bytes;
+
+        Precision(int bytes) {
+            this.bytes = bytes;
+        }
+
+        public int bytes() {
+            return bytes;
+        }
+    }
+
     private final int layers;
     private final int kvDim;
     private final int blockSize;
     private final int blockCount;
+    private final Precision precision;
     private final float[][] keys;
     private final float[][] values;
+    private final short[][] keysHalf;
+    private final short[][] valuesHalf;
 
-    public KvCache(int layers, int kvDim, int blockSize, int blockCount) {
+    public KvCache(int layers, int kvDim, int blockSize, int blockCount, Precision precision) {
         long perLayer = (long) blockSize * blockCount * kvDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("KV cache of " + blockCount + " blocks of " + blockSize + " tokens x "
-                    + kvDim + " floats exceeds one array per layer; lower the KV budget");
+                    + kvDim + " values exceeds one array per layer; lower the KV budget");
         }
         this.layers = layers;
         this.kvDim = kvDim;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
-        this.keys = new float[layers][(int) perLayer];
-        this.values = new float[layers][(int) perLayer];
+        this.precision = precision;
+        int n = (int) perLayer;
+        this.keys = precision == Precision.F32 ? new float[layers][n] : null;
+        this.values = precision == Precision.F32 ? new float[layers][n] : null;
+        this.keysHalf = precision == Precision.F16 ? new short[layers][n] : null;
+        this.valuesHalf = precision == Precision.F16 ? new short[layers][n] : null;
     }
 
-    public static KvCache forModel(ModelConfig config, int blockSize, int blockCount) {
-        return new KvCache(config.blockCount(), config.kvDim(), blockSize, blockCount);
+    public KvCache(int layers, int kvDim, int blockSize, int blockCount) {
+        this(layers, kvDim, blockSize, blockCount, Precision.F32);
+    }
+
+    public static KvCache forModel(ModelConfig config, int blockSize, int blockCount, Precision precision) {
+        return new KvCache(config.blockCount(), config.kvDim(), blockSize, blockCount, precision);
+    }
+
+    /** Bytes per token slot over all layers (keys and values) at this precision. */
+    public static long bytesPerToken(ModelConfig config, Precision precision) {
+        return 2L * config.blockCount() * config.kvDim() * precision.bytes();
     }
 
     public int blockSize() {
@@ -44,31 +81,84 @@ public final class KvCache {
         return kvDim;
     }
 
-    /** Bytes per token slot over all layers (keys and values, float32). */
-    public long bytesPerToken() {
-        return 2L * layers * kvDim * Float.BYTES;
+    public Precision precision() {
+        return precision;
     }
 
-    /** Float offset of the slot for {@code position} of a sequence with block table {@code table}. */
+    public long bytesPerToken() {
+        return 2L * layers * kvDim * precision.bytes();
+    }
+
+    /** Offset of the slot for {@code position} of a sequence with block table {@code table}. */
     public int offset(int[] table, int position) {
         int block = table[position / blockSize];
         return (block * blockSize + position % blockSize) * kvDim;
     }
 
-    public float[] keys(int layer) {
-        return keys[layer];
+    /** Stores one token's keys and values ({@code kvDim} each) at {@code slot}. */
+    public void store(int layer, int slot, float[] k, int kOffset, float[] v, int vOffset) {
+        if (precision == Precision.F32) {
+            System.arraycopy(k, kOffset, keys[layer], slot, kvDim);
+            System.arraycopy(v, vOffset, values[layer], slot, kvDim);
+        } else {
+            short[] kh = keysHalf[layer];
+            short[] vh = valuesHalf[layer];
+            for (int d = 0; d < kvDim; d++) {
+                kh[slot + d] = Float.floatToFloat16(k[kOffset + d]);
+                vh[slot + d] = Float.floatToFloat16(v[vOffset + d]);
+            }
+        }
     }
 
-    public float[] values(int layer) {
-        return values[layer];
+    /** The dot product of {@code q[qOffset..+n)} with the stored key at {@code slot + within}. */
+    public float dotKey(int layer, int slot, float[] q, int qOffset, int n, float[] scratch) {
+        if (precision == Precision.F32) {
+            return VectorMath.dotAny(q, qOffset, keys[layer], slot, n);
+        }
+        short[] kh = keysHalf[layer];
+        for (int d = 0; d < n; d++) {
+            scratch[d] = Float.float16ToFloat(kh[slot + d]);
+        }
+        return VectorMath.dotAny(q, qOffset, scratch, 0, n);
     }
 
-    /** Copies one block's slots (all layers) to another block: used when a shared block must be written. */
+    /** {@code out[outOffset..+n) += weight * value at slot}, lane by lane. */
+    public void addValue(int layer, int slot, float weight, float[] out, int outOffset, int n, float[] scratch) {
+        float[] source;
+        int offset;
+        if (precision == Precision.F32) {
+            source = values[layer];
+            offset = slot;
+        } else {
+            short[] vh = valuesHalf[layer];
+            for (int d = 0; d < n; d++) {
+                scratch[d] = Float.float16ToFloat(vh[slot + d]);
+            }
+            source = scratch;
+            offset = 0;
+        }
+        int i = 0;
+        FloatVector w = FloatVector.broadcast(VectorMath.F, weight);
+        for (; i + VectorMath.LANES <= n; i += VectorMath.LANES) {
+            FloatVector.fromArray(VectorMath.F, source, offset + i).fma(w, FloatVector.fromArray(VectorMath.F, out, outOffset + i))
+                    .intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            out[outOffset + i] = Math.fma(weight, source[offset + i], out[outOffset + i]);
+        }
+    }
+
+    /** Copies one block's slots (all layers) to another block. */
     public void copyBlock(int from, int to) {
         int n = blockSize * kvDim;
         for (int l = 0; l < layers; l++) {
-            System.arraycopy(keys[l], from * n, keys[l], to * n, n);
-            System.arraycopy(values[l], from * n, values[l], to * n, n);
+            if (precision == Precision.F32) {
+                System.arraycopy(keys[l], from * n, keys[l], to * n, n);
+                System.arraycopy(values[l], from * n, values[l], to * n, n);
+            } else {
+                System.arraycopy(keysHalf[l], from * n, keysHalf[l], to * n, n);
+                System.arraycopy(valuesHalf[l], from * n, valuesHalf[l], to * n, n);
+            }
         }
     }
 }

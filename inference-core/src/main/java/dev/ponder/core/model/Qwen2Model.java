@@ -5,7 +5,6 @@ import dev.ponder.core.tensor.Parallel;
 import dev.ponder.core.tensor.VectorMath;
 import java.io.IOException;
 import java.nio.file.Path;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * The Qwen2 transformer: RMSNorm, q/k/v projections with bias, NeoX RoPE, grouped-query attention over
@@ -23,6 +22,8 @@ public final class Qwen2Model implements AutoCloseable {
     private final Parallel parallel;
     private final boolean ownsParallel;
     private Buffers buffers = new Buffers(0, null);
+    /** Per compute thread, room for one head's keys or values converted from half precision. */
+    private final float[][] headScratch;
 
     public Qwen2Model(GgufFile file, Parallel parallel) {
         this(file, parallel, false);
@@ -34,6 +35,7 @@ public final class Qwen2Model implements AutoCloseable {
         this.weights = ModelWeights.load(file, config);
         this.parallel = parallel;
         this.ownsParallel = ownsParallel;
+        this.headScratch = new float[parallel.threads()][config.headDim()];
     }
 
     /** Opens a GGUF file with a compute pool of {@code threads} threads; closing the model closes both. */
@@ -63,9 +65,13 @@ public final class Qwen2Model implements AutoCloseable {
         return parallel;
     }
 
-    /** A KV cache of {@code blockCount} blocks of {@code blockSize} tokens for this model. */
+    /** A float32 KV cache of {@code blockCount} blocks of {@code blockSize} tokens for this model. */
     public KvCache newKvCache(int blockSize, int blockCount) {
-        return KvCache.forModel(config, blockSize, blockCount);
+        return KvCache.forModel(config, blockSize, blockCount, KvCache.Precision.F32);
+    }
+
+    public KvCache newKvCache(int blockSize, int blockCount, KvCache.Precision precision) {
+        return KvCache.forModel(config, blockSize, blockCount, precision);
     }
 
     /**
@@ -119,8 +125,6 @@ public final class Qwen2Model implements AutoCloseable {
         w.wq().multiply(b.xn, n, b.q, parallel);
         w.wk().multiply(b.xn, n, b.k, parallel);
         w.wv().multiply(b.xn, n, b.v, parallel);
-        float[] keys = cache.keys(layer);
-        float[] values = cache.values(layer);
         for (int i = 0; i < n; i++) {
             addInPlace(b.q, i * qDim, w.bq());
             addInPlace(b.k, i * kvDim, w.bk());
@@ -131,14 +135,12 @@ public final class Qwen2Model implements AutoCloseable {
             for (int h = 0; h < config.headCountKv(); h++) {
                 RopeConfig.rotate(b.k, i * kvDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
             }
-            int slot = cache.offset(batch.blockTable(i), batch.position(i));
-            System.arraycopy(b.k, i * kvDim, keys, slot, kvDim);
-            System.arraycopy(b.v, i * kvDim, values, slot, kvDim);
+            cache.store(layer, cache.offset(batch.blockTable(i), batch.position(i)), b.k, i * kvDim, b.v, i * kvDim);
         }
         int heads = config.headCount();
         parallel.forRange(n * heads, 1, (start, end, worker) -> {
             for (int task = start; task < end; task++) {
-                attendOneHead(task / heads, task % heads, batch, cache, keys, values, b, worker);
+                attendOneHead(layer, task / heads, task % heads, batch, cache, b, worker);
             }
         });
         w.wo().multiply(b.attn, n, b.proj, parallel);
@@ -146,18 +148,18 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     /** Causal attention of token i's head h over its sequence's positions 0..position(i). */
-    private void attendOneHead(int i, int h, ForwardBatch batch, KvCache cache, float[] keys, float[] values,
-                               Buffers b, int worker) {
+    private void attendOneHead(int layer, int i, int h, ForwardBatch batch, KvCache cache, Buffers b, int worker) {
         int headDim = config.headDim();
         int qOffset = i * config.queryDim() + h * headDim;
         int kvOffset = (h / config.groupSize()) * headDim;
         int[] table = batch.blockTable(i);
         int last = batch.position(i);
         float[] scores = parallel.scratch(worker, last + 1);
+        float[] converted = headScratch[worker];
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p <= last; p++) {
-            float s = VectorMath.dotAny(b.q, qOffset, keys, cache.offset(table, p) + kvOffset, headDim) * scale;
+            float s = cache.dotKey(layer, cache.offset(table, p) + kvOffset, b.q, qOffset, headDim, converted) * scale;
             scores[p] = s;
             max = Math.max(max, s);
         }
@@ -170,7 +172,7 @@ public final class Qwen2Model implements AutoCloseable {
         int out = i * config.queryDim() + h * headDim;
         java.util.Arrays.fill(b.attn, out, out + headDim, 0f);
         for (int p = 0; p <= last; p++) {
-            axpy(scores[p], values, cache.offset(table, p) + kvOffset, b.attn, out, headDim);
+            cache.addValue(layer, cache.offset(table, p) + kvOffset, scores[p], b.attn, out, headDim, converted);
         }
         float inv = 1f / sum;
         for (int d = 0; d < headDim; d++) {
@@ -230,19 +232,6 @@ public final class Qwen2Model implements AutoCloseable {
     private static void addInPlace(float[] x, float[] y, int n) {
         for (int j = 0; j < n; j++) {
             x[j] += y[j];
-        }
-    }
-
-    /** y[yOff..] += a * x[xOff..] over n elements (lane-wise, so the order does not matter). */
-    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        FloatVector va = FloatVector.broadcast(VectorMath.F, a);
-        for (; i + VectorMath.LANES <= n; i += VectorMath.LANES) {
-            FloatVector.fromArray(VectorMath.F, x, xOff + i).fma(va, FloatVector.fromArray(VectorMath.F, y, yOff + i))
-                    .intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
         }
     }
 

@@ -145,6 +145,27 @@ class EngineTest {
     }
 
     @Test
+    void halfPrecisionKvStillSolvesTheTaskAndStaysBatchInvariant() throws Exception {
+        Engine half = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2)
+                .withKvPrecision(dev.ponder.core.model.KvCache.Precision.F16).withKv(16, 64L << 20));
+        try {
+            assertThat(half.stats().kvBytesPerToken()).isEqualTo(1024); // 2 x 4 layers x 64 x 2 bytes
+            List<Problem> problems = ArithmeticProblems.generate(20, 99);
+            List<GenerationRequest> reqs = requests(problems, SAMPLED, "h");
+            List<GenerationResult> together = runAll(half, reqs);
+            int correct = 0;
+            for (int i = 0; i < problems.size(); i++) {
+                correct += problems.get(i).isCorrect(together.get(i).answer()) ? 1 : 0;
+            }
+            assertThat(correct).isGreaterThanOrEqualTo(19);
+            GenerationResult alone = run(half, reqs.get(5).withId("h5-alone"));
+            assertThat(alone.tokens()).isEqualTo(together.get(5).tokens());
+        } finally {
+            half.close();
+        }
+    }
+
+    @Test
     void theReasoningBudgetClosesTheThoughtAndTheModelAnswers() throws Exception {
         GenerationRequest plain = GenerationRequest.of("free", null, "What is 123 + 456?", SamplingParams.GREEDY, 256);
         GenerationResult free = run(engine, plain);
