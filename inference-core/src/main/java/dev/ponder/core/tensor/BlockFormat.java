@@ -45,6 +45,36 @@ public abstract class BlockFormat implements WeightFormat {
         }
     }
 
+    /**
+     * Two rows for a batch: both are dequantized once, then vectors go through {@link VectorMath#dotTile} two
+     * at a time, which loads each chunk once for four products; results equal {@link #dotRow}'s bit for bit.
+     */
+    @Override
+    public final void dotRowPair(MemorySegment data, long rowOffsetA, long rowOffsetB, int cols, float[] x, int xStride,
+                                 int batch, float[] out, int outOffsetA, int outOffsetB, int outStride, float[] scratch) {
+        if (batch < 2 || cols % (4 * VectorMath.LANES) != 0) {
+            WeightFormat.super.dotRowPair(data, rowOffsetA, rowOffsetB, cols, x, xStride, batch, out, outOffsetA,
+                    outOffsetB, outStride, scratch);
+            return;
+        }
+        dequantize(data, rowOffsetA, scratch, 0, cols);
+        dequantize(data, rowOffsetB, scratch, cols, cols);
+        int acc = 2 * cols;
+        int b = 0;
+        for (; b + 2 <= batch; b += 2) {
+            // The four combined accumulators land in scratch after the two rows.
+            VectorMath.dotTile(scratch, 0, cols, x, b * xStride, (b + 1) * xStride, cols, scratch, acc);
+            out[outOffsetA + b * outStride] = VectorMath.sumStored(scratch, acc);
+            out[outOffsetA + (b + 1) * outStride] = VectorMath.sumStored(scratch, acc + VectorMath.LANES);
+            out[outOffsetB + b * outStride] = VectorMath.sumStored(scratch, acc + 2 * VectorMath.LANES);
+            out[outOffsetB + (b + 1) * outStride] = VectorMath.sumStored(scratch, acc + 3 * VectorMath.LANES);
+        }
+        for (; b < batch; b++) {
+            out[outOffsetA + b * outStride] = VectorMath.dotAny(scratch, 0, x, b * xStride, cols);
+            out[outOffsetB + b * outStride] = VectorMath.dotAny(scratch, cols, x, b * xStride, cols);
+        }
+    }
+
     /** One row with one vector; by default dequantize then dot, as the batched path does. */
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         dequantize(data, rowOffset, scratch, 0, cols);

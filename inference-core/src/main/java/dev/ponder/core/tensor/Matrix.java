@@ -52,12 +52,28 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
         long rowBytes = rowBytes();
-        // Enough rows per chunk that a chunk is worth a hand-off; fewer when the batch makes rows expensive.
-        int grain = Math.max(1, 64 / Math.max(1, batch));
-        parallel.forRange(rows, grain, (start, end, worker) -> {
-            float[] scratch = parallel.scratch(worker, cols);
-            for (int r = start; r < end; r++) {
-                format.dotRow(data, r * rowBytes, cols, x, xStride, batch, y, yOffset + r, yStride, scratch);
+        if (batch == 1) {
+            parallel.forRange(rows, 64, (start, end, worker) -> {
+                float[] scratch = parallel.scratch(worker, cols);
+                for (int r = start; r < end; r++) {
+                    format.dotRow(data, r * rowBytes, cols, x, xStride, 1, y, yOffset + r, yStride, scratch);
+                }
+            });
+            return;
+        }
+        // Batches go two rows at a time (see WeightFormat.dotRowPair); an odd last row goes alone.
+        int pairs = (rows + 1) / 2;
+        int grain = Math.max(1, 32 / batch);
+        parallel.forRange(pairs, grain, (start, end, worker) -> {
+            float[] scratch = parallel.scratch(worker, WeightFormat.pairScratch(cols));
+            for (int p = start; p < end; p++) {
+                int r = 2 * p;
+                if (r + 1 < rows) {
+                    format.dotRowPair(data, r * rowBytes, (r + 1) * rowBytes, cols, x, xStride, batch, y, yOffset + r,
+                            yOffset + r + 1, yStride, scratch);
+                } else {
+                    format.dotRow(data, r * rowBytes, cols, x, xStride, batch, y, yOffset + r, yStride, scratch);
+                }
             }
         });
     }

@@ -84,6 +84,65 @@ public final class VectorMath {
         return finish(a0, a1, a2, a3);
     }
 
+    /**
+     * The four dot products of two rows ({@code w[wa..]}, {@code w[wb..]}) with two vectors ({@code x[x0..]},
+     * {@code x[x1..]}), each chunk of both rows and both vectors loaded once for all four: half the loads
+     * of four separate {@link #dot} calls, which is what limits them. Each product accumulates exactly as
+     * {@link #dot} does (chunk c into accumulator c % 4), and its four accumulators are combined in the same
+     * order; the combined vectors are stored to {@code acc} at accOffset + 0 (wa.x0), + LANES (wa.x1),
+     * + 2 LANES (wb.x0) and + 3 LANES (wb.x1), so that {@code sumLanes} of each equals {@link #dot} bit for bit. n must be a multiple
+     * of 4 * LANES.
+     */
+    public static void dotTile(float[] w, int wa, int wb, float[] x, int x0, int x1, int n, float[] acc, int accOffset) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
+        FloatVector r0 = z, r1 = z, r2 = z, r3 = z, s0 = z, s1 = z, s2 = z, s3 = z;
+        for (int i = 0; i < n; i += 4 * LANES) {
+            FloatVector a = FloatVector.fromArray(F, w, wa + i);
+            FloatVector b = FloatVector.fromArray(F, w, wb + i);
+            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector v = FloatVector.fromArray(F, x, x1 + i);
+            p0 = a.fma(u, p0);
+            q0 = a.fma(v, q0);
+            r0 = b.fma(u, r0);
+            s0 = b.fma(v, s0);
+            a = FloatVector.fromArray(F, w, wa + i + LANES);
+            b = FloatVector.fromArray(F, w, wb + i + LANES);
+            u = FloatVector.fromArray(F, x, x0 + i + LANES);
+            v = FloatVector.fromArray(F, x, x1 + i + LANES);
+            p1 = a.fma(u, p1);
+            q1 = a.fma(v, q1);
+            r1 = b.fma(u, r1);
+            s1 = b.fma(v, s1);
+            a = FloatVector.fromArray(F, w, wa + i + 2 * LANES);
+            b = FloatVector.fromArray(F, w, wb + i + 2 * LANES);
+            u = FloatVector.fromArray(F, x, x0 + i + 2 * LANES);
+            v = FloatVector.fromArray(F, x, x1 + i + 2 * LANES);
+            p2 = a.fma(u, p2);
+            q2 = a.fma(v, q2);
+            r2 = b.fma(u, r2);
+            s2 = b.fma(v, s2);
+            a = FloatVector.fromArray(F, w, wa + i + 3 * LANES);
+            b = FloatVector.fromArray(F, w, wb + i + 3 * LANES);
+            u = FloatVector.fromArray(F, x, x0 + i + 3 * LANES);
+            v = FloatVector.fromArray(F, x, x1 + i + 3 * LANES);
+            p3 = a.fma(u, p3);
+            q3 = a.fma(v, q3);
+            r3 = b.fma(u, r3);
+            s3 = b.fma(v, s3);
+        }
+        // Stored, not returned: a helper that takes or returns vectors may not be inlined, and boxing is slow.
+        p0.add(p1).add(p2.add(p3)).intoArray(acc, accOffset);
+        q0.add(q1).add(q2.add(q3)).intoArray(acc, accOffset + LANES);
+        r0.add(r1).add(r2.add(r3)).intoArray(acc, accOffset + 2 * LANES);
+        s0.add(s1).add(s2.add(s3)).intoArray(acc, accOffset + 3 * LANES);
+    }
+
+    /** The lane sum of the vector stored at {@code acc[offset..]}, folded as {@link #sumLanes} folds. */
+    public static float sumStored(float[] acc, int offset) {
+        return sumLanes(FloatVector.fromArray(F, acc, offset));
+    }
+
     /** Plain scalar dot product in index order (for references and odd sizes). */
     public static float dotScalar(float[] w, int wOff, float[] x, int xOff, int n) {
         float s = 0;

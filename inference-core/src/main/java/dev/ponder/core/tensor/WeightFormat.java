@@ -49,4 +49,20 @@ public interface WeightFormat {
      */
     void dotRow(MemorySegment data, long rowOffset, int cols, float[] x, int xStride, int batch,
                 float[] out, int outOffset, int outStride, float[] scratch);
+
+    /**
+     * {@link #dotRow} for two rows at once (rows at {@code rowOffsetA} and {@code rowOffsetB}, results at
+     * {@code outOffsetA} and {@code outOffsetB}), each result exactly as {@link #dotRow} gives it.
+     * {@code scratch} holds at least {@link #pairScratch(int)} floats.
+     */
+    default void dotRowPair(MemorySegment data, long rowOffsetA, long rowOffsetB, int cols, float[] x, int xStride,
+                            int batch, float[] out, int outOffsetA, int outOffsetB, int outStride, float[] scratch) {
+        dotRow(data, rowOffsetA, cols, x, xStride, batch, out, outOffsetA, outStride, scratch);
+        dotRow(data, rowOffsetB, cols, x, xStride, batch, out, outOffsetB, outStride, scratch);
+    }
+
+    /** Scratch floats that {@link #dotRowPair} needs for rows of {@code cols}. */
+    static int pairScratch(int cols) {
+        return 2 * cols + 4 * VectorMath.LANES;
+    }
 }

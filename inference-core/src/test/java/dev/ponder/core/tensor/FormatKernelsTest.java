@@ -92,6 +92,32 @@ class FormatKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("types")
+    void rowPairsGiveTheSameBitsAsSingleRows(GgmlType type) {
+        WeightFormat format = WeightFormats.of(type, "t");
+        Random rnd = new Random(type.id() * 31L + 1);
+        int batch = 5; // two tiles of two vectors, and one vector alone
+        for (int cols : new int[] {type.blockSize() == 1 ? 64 : Math.max(64, type.blockSize()), 256, 896 - 896 % type.blockSize()}) {
+            if (cols % type.blockSize() != 0) {
+                continue;
+            }
+            MemorySegment data = MemorySegment.ofArray(withPrefix(FormatFixtures.randomBlocks(type, 2 * cols, rnd)));
+            float[] xs = FormatFixtures.randomVector(batch * cols, rnd);
+            float[] paired = new float[2 * batch];
+            float[] single = new float[2 * batch];
+            long rowBytes = format.rowBytes(cols);
+            format.dotRowPair(data, PREFIX, PREFIX + rowBytes, cols, xs, cols, batch, paired, 0, 1, 2,
+                    new float[WeightFormat.pairScratch(cols)]);
+            format.dotRow(data, PREFIX, cols, xs, cols, batch, single, 0, 2, new float[cols]);
+            format.dotRow(data, PREFIX + rowBytes, cols, xs, cols, batch, single, 1, 2, new float[cols]);
+            for (int i = 0; i < paired.length; i++) {
+                assertThat(Float.floatToRawIntBits(paired[i])).as("%s cols %d output %d", type, cols, i)
+                        .isEqualTo(Float.floatToRawIntBits(single[i]));
+            }
+        }
+    }
+
     /**
      * The tests above mostly run interpreted; this one repeats the kernels until C2 has compiled them
      * (with the Vector API intrinsics) and checks that the compiled code still gives the same bits.

@@ -30,6 +30,20 @@ class VectorMathTest {
     }
 
     @Test
+    void aTileOfTwoRowsAndTwoVectorsEqualsFourDotsBitForBit() {
+        Random r = new Random(5);
+        int n = 896;
+        float[] w = random(r, 2 * n + 3);
+        float[] x = random(r, 3 * n + 1);
+        float[] acc = new float[5 + 4 * VectorMath.LANES];
+        VectorMath.dotTile(w, 3, 3 + n, x, 1, 1 + 2 * n, n, acc, 5);
+        assertThat(VectorMath.sumStored(acc, 5)).isEqualTo(VectorMath.dot(w, 3, x, 1, n));
+        assertThat(VectorMath.sumStored(acc, 5 + VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3, x, 1 + 2 * n, n));
+        assertThat(VectorMath.sumStored(acc, 5 + 2 * VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3 + n, x, 1, n));
+        assertThat(VectorMath.sumStored(acc, 5 + 3 * VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3 + n, x, 1 + 2 * n, n));
+    }
+
+    @Test
     void laneSumsAreTheSameInTheInterpreterAndCompiled() {
         // Run the same sum many times so the JIT compiles it mid-way; every result must be identical.
         Random r = new Random(3);
