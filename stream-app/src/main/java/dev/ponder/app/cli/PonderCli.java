@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                RunCommand.class,
+                SubmitCommand.class,
+                TailCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class PonderCli implements Runnable {

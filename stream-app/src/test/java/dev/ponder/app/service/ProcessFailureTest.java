@@ -1,0 +1,89 @@
+package dev.ponder.app.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.app.testing.ChildService;
+import dev.ponder.app.testing.Jobs;
+import dev.ponder.app.testing.Registry;
+import dev.ponder.app.testing.Results;
+import dev.ponder.app.testing.TestSetup;
+import dev.ponder.schemas.avro.AnswerStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service in a child JVM, killed for real mid-batch (SIGKILL) or stopped with SIGTERM, then another
+ * instance takes over: every job is answered exactly once (read_committed), none is lost. The child and this
+ * JVM share a real schema registry (Apicurio), since a mock:// registry lives in one JVM only.
+ */
+class ProcessFailureTest {
+    private static final int JOBS = 40;
+
+    @Test
+    void aKilledInstanceLosesNothingAndDuplicatesNothing() throws Exception {
+        TestSetup setup = new TestSetup("crash", 4, Registry.url());
+        List<Jobs.Job> jobs = Jobs.arithmetic("crash-", JOBS, 5);
+        int beforeCrash;
+        try (Results results = new Results(setup)) {
+            try (ChildService child = ChildService.start(setup.settings(Map.of("engine.max.running", "8")))) {
+                child.awaitReady(Duration.ofMinutes(2));
+                Jobs.send(setup.requests, setup.registryUrl, jobs.stream().map(Jobs.Job::request).toList());
+                assertThat(results.awaitUntil(r -> r.answers.size() >= 8, Duration.ofMinutes(2))).isTrue();
+                while (child.withEngine() <= 0) {
+                    Thread.sleep(10); // until jobs are mid-generation
+                }
+                child.kill();
+                results.poll(Duration.ofMillis(500));
+                beforeCrash = results.answers.size();
+                System.out.printf("crash: killed with %d of %d answered%n", beforeCrash, JOBS);
+                assertThat(beforeCrash).isLessThan(JOBS);
+            }
+            try (PonderService survivor = PonderService.start(setup.config(Map.of()))) {
+                assertThat(results.awaitAnswers(JOBS, Duration.ofMinutes(3))).isTrue();
+                results.drain(Duration.ofSeconds(2));
+                assertExactlyOnce(results, jobs);
+                assertThat(survivor.registry().get("ponder.jobs.resubmitted").counter().count())
+                        .as("jobs the killed instance had accepted were resumed from its store").isPositive();
+            }
+        }
+    }
+
+    @Test
+    void sigtermFinishesRunningJobsAndLeavesTheRestInKafka() throws Exception {
+        TestSetup setup = new TestSetup("sigterm", 4, Registry.url());
+        List<Jobs.Job> jobs = Jobs.arithmetic("term-", JOBS, 6);
+        try (Results results = new Results(setup)) {
+            try (ChildService child = ChildService.start(setup.settings(Map.of("jobs.max.in.flight", "6",
+                    "shutdown.grace.ms", "60000")))) {
+                child.awaitReady(Duration.ofMinutes(2));
+                Jobs.send(setup.requests, setup.registryUrl, jobs.stream().map(Jobs.Job::request).toList());
+                assertThat(results.awaitUntil(r -> r.answers.size() >= 6, Duration.ofMinutes(2))).isTrue();
+                while (child.withEngine() <= 0) {
+                    Thread.sleep(10);
+                }
+                // 143 = 128 + SIGTERM: how a JVM ends on that signal once its shutdown hooks (here: the graceful stop) are done.
+                assertThat(child.terminate(Duration.ofSeconds(90))).as("exit code after SIGTERM").isEqualTo(143);
+                assertThat(child.log()).contains("shutting down", "0 unfinished jobs");
+            }
+            results.poll(Duration.ofMillis(500));
+            System.out.printf("sigterm: %d of %d answered before the instance left%n", results.answers.size(), JOBS);
+            assertThat(results.answers.size()).isLessThan(JOBS);
+            try (PonderService successor = PonderService.start(setup.config(Map.of()))) {
+                assertThat(results.awaitAnswers(JOBS, Duration.ofMinutes(3))).isTrue();
+                results.drain(Duration.ofSeconds(2));
+                assertExactlyOnce(results, jobs);
+                assertThat(successor.registry().get("ponder.jobs.resubmitted").counter().count())
+                        .as("a graceful stop leaves nothing half-done in the store").isZero();
+            }
+        }
+    }
+
+    static void assertExactlyOnce(Results results, List<Jobs.Job> jobs) {
+        List<String> ids = jobs.stream().map(Jobs.Job::id).toList();
+        assertThat(results.answerIds()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(results.reasoningIds()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(results.answers).allMatch(a -> a.value().getStatus() == AnswerStatus.OK);
+    }
+}

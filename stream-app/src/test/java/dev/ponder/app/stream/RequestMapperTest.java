@@ -1,0 +1,50 @@
+package dev.ponder.app.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.app.config.EngineSettings;
+import dev.ponder.app.config.JobSettings;
+import dev.ponder.app.config.ServiceConfig;
+import dev.ponder.core.engine.GenerationRequest;
+import dev.ponder.schemas.avro.ReasoningRequest;
+import dev.ponder.schemas.avro.SamplingOverrides;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RequestMapperTest {
+    private final RequestMapper mapper = new RequestMapper(JobSettings.from(
+            ServiceConfig.of(Map.of(), Map.of(), Map.of()), EngineSettings.from(ServiceConfig.of(Map.of(), Map.of(), Map.of()))));
+
+    @Test
+    void defaultsFillWhatTheRequestLeavesOutAndTheSeedFollowsTheId() {
+        ReasoningRequest r = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("What is 1 + 1?").setSystem("Be brief.")
+                .setSampling(SamplingOverrides.newBuilder().setTopK(5).build()).build();
+        GenerationRequest g = ((RequestMapper.Ready) mapper.map(r, Instant.now())).request();
+        assertThat(g.messages()).hasSize(2);
+        assertThat(g.messages().get(0).role()).isEqualTo("system");
+        assertThat(g.maxTokens()).isEqualTo(4096);
+        assertThat(g.sampling().topK()).isEqualTo(5);
+        assertThat(g.sampling().temperature()).isEqualTo(0.6);
+        GenerationRequest again = ((RequestMapper.Ready) mapper.map(r, Instant.now())).request();
+        assertThat(again.sampling().seed()).as("a replay samples the same tokens").isEqualTo(g.sampling().seed());
+        GenerationRequest other = ((RequestMapper.Ready) mapper.map(ReasoningRequest.newBuilder(r).setRequestId("b").build(),
+                Instant.now())).request();
+        assertThat(other.sampling().seed()).isNotEqualTo(g.sampling().seed());
+    }
+
+    @Test
+    void anExplicitSeedWins() {
+        ReasoningRequest r = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x")
+                .setSampling(SamplingOverrides.newBuilder().setSeed(42L).build()).build();
+        assertThat(((RequestMapper.Ready) mapper.map(r, Instant.now())).request().sampling().seed()).isEqualTo(42L);
+    }
+
+    @Test
+    void emptyStopStringsAndNegativeBudgetsAreRejected() {
+        ReasoningRequest stop = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setStop(java.util.List.of("")).build();
+        assertThat(((RequestMapper.Rejected) mapper.map(stop, Instant.now())).message()).contains("stop strings");
+        ReasoningRequest budget = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setMaxReasoningTokens(-1).build();
+        assertThat(((RequestMapper.Rejected) mapper.map(budget, Instant.now())).message()).contains("max_reasoning_tokens");
+    }
+}
