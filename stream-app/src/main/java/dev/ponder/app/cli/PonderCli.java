@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                DemoCommand.class,
                 RunCommand.class,
                 SubmitCommand.class,
                 TailCommand.class,
