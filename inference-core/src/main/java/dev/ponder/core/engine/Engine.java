@@ -347,11 +347,10 @@ public final class Engine implements AutoCloseable {
         while (!waiting.isEmpty() && running.size() < config.maxRunning()) {
             Sequence seq = waiting.peekFirst();
             int needAll = blocksFor(seq.size);
-            // Keep one block of headroom per running sequence so that admitting does not force preemptions.
-            int room = blocks.available() - running.size();
             long[] keys = new long[seq.size / config.kvBlockSize() + 1];
             int[] hits = blocks.matchPrefix(seq.tokens, seq.size - 1, seq.request.cacheSalt(), keys);
-            if (needAll - hits.length > blocks.available() - running.size() || (hits.length == 0 && needAll > room)) {
+            // Keep one block of headroom per running sequence so that admitting does not force preemptions.
+            if (needAll - hits.length > blocks.available() - running.size()) {
                 for (int b : hits) {
                     blocks.release(b);
                 }
