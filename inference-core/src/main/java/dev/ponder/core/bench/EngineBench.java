@@ -82,7 +82,7 @@ public final class EngineBench {
         Arrays.sort(latencies);
         EngineStats stats = engine.stats();
         long peakBytes = peakBlocks * engine.config().kvBlockSize() * stats.kvBytesPerToken();
-        return new MixedResult(count, generated, seconds, percentile(latencies, 0.5), percentile(latencies, 0.95),
+        return new MixedResult(count, generated, seconds, Percentiles.of(latencies, 0.5), Percentiles.of(latencies, 0.95),
                 promptTokens == 0 ? 0 : (double) cachedTokens / promptTokens, peakBytes);
     }
 
@@ -101,10 +101,5 @@ public final class EngineBench {
     /** A document of roughly {@code tokens} tokens (the sentence is about 13 tokens). */
     private static String sharedDocument(int tokens) {
         return SENTENCE.repeat(Math.max(1, tokens / 13));
-    }
-
-    private static double percentile(double[] sorted, double p) {
-        int i = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 }

@@ -405,7 +405,8 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < planned.size(); i++) {
             Sequence seq = planned.get(i);
             int n = counts.get(i);
-            int[] table = java.util.Arrays.copyOf(seq.blockTable, seq.blocks);
+            // The table may be longer than its used entries; the model only reads those of the fed positions.
+            int[] table = seq.blockTable;
             for (int k = 0; k < n; k++) {
                 int position = seq.computed + k;
                 boolean last = position == seq.size - 1;

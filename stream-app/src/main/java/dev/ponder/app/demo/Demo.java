@@ -3,6 +3,7 @@ package dev.ponder.app.demo;
 import dev.ponder.app.config.ServiceConfig;
 import dev.ponder.app.service.PonderService;
 import dev.ponder.core.bench.ArithmeticProblems;
+import dev.ponder.core.bench.Percentiles;
 import dev.ponder.core.engine.EngineStats;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
@@ -154,8 +155,8 @@ public final class Demo {
         EngineStats stats = service.engine().stats();
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new DemoSummary(problems.size(), answerCounts.size(), correct, duplicates, deadLettered,
-                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), percentile(sorted, 0.5),
-                percentile(sorted, 0.95), seconds);
+                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), Percentiles.of(sorted, 0.5),
+                Percentiles.of(sorted, 0.95), seconds);
     }
 
     private void print(int n, int total, String id, ArithmeticProblems.Problem p, ReasoningRecord r, AnswerRecord a) {
@@ -221,13 +222,5 @@ public final class Demo {
                 java.nio.file.Files.deleteIfExists(p);
             }
         }
-    }
-
-    private static double percentile(double[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int i = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 }

@@ -2,13 +2,11 @@ package dev.ponder.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.ponder.app.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The commands as a user runs them, on the bundled model. */
 class CliTest {
@@ -18,22 +16,13 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = PonderCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void tokenizePrintsIdsSeparatedBySingleSpaces() {
-        Run r = run("tokenize", "--model", MODEL, "--text", "What is 47 + 38?");
+        CliRun r = run("tokenize", "--model", MODEL, "--text", "What is 47 + 38?");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("3838 374 220 19 22 488 220 18 23 30" + System.lineSeparator());
     }
@@ -50,13 +39,13 @@ class CliTest {
     void jsonlGivesOneLinePerInput() throws Exception {
         Path jsonl = dir.resolve("in.jsonl");
         Files.writeString(jsonl, "{\"text\": \"Hello world\"}\n{\"text\": \"\"}\n{\"text\": \"<think>\"}\n");
-        Run r = run("tokenize", "--model", MODEL, "--special", "--jsonl", jsonl.toString());
+        CliRun r = run("tokenize", "--model", MODEL, "--special", "--jsonl", jsonl.toString());
         assertThat(r.out().split("\\R", -1)).containsExactly("9707 1879", "", "151667", "");
     }
 
     @Test
     void inspectShowsArchitectureHyperparametersAndTensors() {
-        Run r = run("inspect", "--model", MODEL);
+        CliRun r = run("inspect", "--model", MODEL);
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("architecture:  qwen2")
                 .containsPattern("embedding_length\\s+128")
@@ -70,10 +59,10 @@ class CliTest {
     void aBadFileIsOneClearLineAndExitCodeOne() throws Exception {
         Path bad = dir.resolve("bad.gguf");
         Files.write(bad, new byte[] {'N', 'O', 'P', 'E', 3, 0, 0, 0});
-        Run r = run("inspect", bad.toString());
+        CliRun r = run("inspect", bad.toString());
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("ponder inspect:").contains("not a GGUF file").doesNotContain("Exception");
-        Run missing = run("tokenize", "--model", dir.resolve("missing.gguf").toString(), "--text", "x");
+        CliRun missing = run("tokenize", "--model", dir.resolve("missing.gguf").toString(), "--text", "x");
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("no such file");
     }
@@ -89,7 +78,7 @@ class CliTest {
             if (p.system() != null) {
                 args.addAll(java.util.List.of("--system", p.system()));
             }
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.err()).isZero();
             var json = mapper.readTree(r.out());
             assertThat(json.path("finish_reason").asText()).isEqualTo("stop");
@@ -106,7 +95,7 @@ class CliTest {
     @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"inspect", "tokenize", "bench", "generate"}) {
-            Run r = run(command, "--help");
+            CliRun r = run(command, "--help");
             assertThat(r.exitCode()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: ponder " + command);
         }

@@ -8,33 +8,23 @@ import dev.ponder.app.service.PonderService;
 import dev.ponder.app.testing.Results;
 import dev.ponder.app.testing.TestKafka;
 import dev.ponder.app.testing.TestSetup;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.ponder.app.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** submit and tail as a user runs them, against a running service. */
 class ClientCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = PonderCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -63,16 +53,16 @@ class ClientCommandsTest {
 
         try (PonderService service = PonderService.start(setup.config(Map.of()));
              Results results = new Results(setup)) {
-            Run rejected = run("submit", "--config", config.toString(), bad.toString());
+            CliRun rejected = run("submit", "--config", config.toString(), bad.toString());
             assertThat(rejected.exitCode()).isEqualTo(1);
             assertThat(rejected.err()).contains("line 2").contains("promt");
 
-            Run submitted = run("submit", "--config", config.toString(), jobs.toString());
+            CliRun submitted = run("submit", "--config", config.toString(), jobs.toString());
             assertThat(submitted.exitCode()).as(submitted.err()).isZero();
             assertThat(submitted.out()).contains("submitted 3 jobs to " + setup.requests);
 
             Path out = dir.resolve("answers.jsonl");
-            Run tail = run("tail", "-b", TestKafka.bootstrapServers(), "-r", setup.registryUrl, "-t", setup.answers,
+            CliRun tail = run("tail", "-b", TestKafka.bootstrapServers(), "-r", setup.registryUrl, "-t", setup.answers,
                     "--from-beginning", "--max", "3", "--idle-timeout", "120", "--output", out.toString());
             assertThat(tail.exitCode()).as(tail.err()).isZero();
             List<JsonNode> answers = new ArrayList<>();
@@ -86,7 +76,7 @@ class ClientCommandsTest {
             assertThat(first.get("answer").asText()).isEqualTo("The answer is 85.");
             assertThat(first.get("metadata").get("from").asText()).isEqualTo("cli");
 
-            Run both = run("tail", "--config", config.toString(), "--what", "both", "--from-beginning", "--max", "6",
+            CliRun both = run("tail", "--config", config.toString(), "--what", "both", "--from-beginning", "--max", "6",
                     "--idle-timeout", "60");
             assertThat(both.exitCode()).as(both.err()).isZero();
             List<String> lines = both.out().lines().toList();

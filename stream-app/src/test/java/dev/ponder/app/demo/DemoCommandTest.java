@@ -4,26 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ponder.app.cli.PonderCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.ponder.app.testing.CliRun;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The README's "run" command, end to end in this JVM: embedded broker, registry, service, jobs, summary. */
 class DemoCommandTest {
     @Test
     void theDemoAnswersEveryJobOnceAndEndsWithAJsonSummary() throws Exception {
         String model = Path.of(System.getProperty("ponder.models.dir", "../models")).resolve("tiny-reasoner-q8_0.gguf").toString();
-        CommandLine cli = PonderCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute("demo", "--jobs", "12", "--bad-records", "1", "--threads", "2", "--model", model, "--json");
-        assertThat(code).as(err.toString()).isZero();
-        String[] lines = out.toString().strip().split("\\R");
+        CliRun run = CliRun.of("demo", "--jobs", "12", "--bad-records", "1", "--threads", "2", "--model", model, "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String[] lines = run.out().strip().split("\\R");
         JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertThat(summary.path("jobs").asInt()).isEqualTo(12);
         assertThat(summary.path("answered").asInt()).isEqualTo(12);
@@ -36,6 +28,6 @@ class DemoCommandTest {
             assertThat(summary.has(key)).as(key).isTrue();
         }
         // each job was printed with its reasoning and its answer
-        assertThat(out.toString()).contains("[12/12]").contains("    | We need").contains("=> The answer is");
+        assertThat(run.out()).contains("[12/12]").contains("    | We need").contains("=> The answer is");
     }
 }

@@ -1,5 +1,6 @@
 package dev.ponder.app.testing;
 
+import dev.ponder.app.demo.EmbeddedKafka;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -7,8 +8,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * The real Kafka broker the tests run against: one KRaft node (controller and broker in one) started inside
@@ -35,28 +34,15 @@ public final class TestKafka {
 
     private static String startEmbedded() {
         try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("offsets.topic.num.partitions", "4")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("transaction.state.log.num.partitions", "4")
-                    .setConfigProp("group.min.session.timeout.ms", "1000")
-                    .setConfigProp("auto.create.topics.enable", "false")
-                    .build();
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
+            EmbeddedKafka kafka = EmbeddedKafka.start(Map.of("group.min.session.timeout.ms", "1000"));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    cluster.close();
+                    kafka.close();
                 } catch (Exception e) {
                     System.err.println("stopping the test broker failed: " + e);
                 }
             }, "test-kafka-stop"));
-            return cluster.bootstrapServers();
+            return kafka.bootstrapServers();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the in-JVM KRaft broker: " + e, e);
         }
