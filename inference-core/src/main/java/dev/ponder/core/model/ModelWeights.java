@@ -2,7 +2,6 @@ package dev.ponder.core.model;
 
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.gguf.GgufTensorInfo;
-import dev.ponder.core.tensor.F32Format;
 import dev.ponder.core.tensor.Matrix;
 import dev.ponder.core.tensor.WeightFormats;
 import java.util.ArrayList;
@@ -46,8 +45,7 @@ public record ModelWeights(Matrix tokenEmbedding, float[] outputNorm, Matrix out
                     + expectedLength);
         }
         float[] out = new float[expectedLength];
-        var format = info.type() == dev.ponder.core.gguf.GgmlType.F32 ? new F32Format() : WeightFormats.of(info.type(), name);
-        format.dequantizeReference(file.tensorData(info), 0, out, 0, expectedLength);
+        WeightFormats.of(info.type(), name).dequantizeReference(file.tensorData(info), 0, out, 0, expectedLength);
         return out;
     }
 
