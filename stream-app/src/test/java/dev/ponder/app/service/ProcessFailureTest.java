@@ -68,14 +68,18 @@ class ProcessFailureTest {
                 assertThat(child.log()).contains("shutting down", "0 unfinished jobs");
             }
             results.poll(Duration.ofMillis(500));
-            System.out.printf("sigterm: %d of %d answered before the instance left%n", results.answers.size(), JOBS);
-            assertThat(results.answers.size()).isLessThan(JOBS);
+            int answeredBefore = results.answers.size();
+            System.out.printf("sigterm: %d of %d answered before the instance left%n", answeredBefore, JOBS);
+            assertThat(answeredBefore).isLessThan(JOBS);
             try (PonderService successor = PonderService.start(setup.config(Map.of()))) {
                 assertThat(results.awaitAnswers(JOBS, Duration.ofMinutes(3))).isTrue();
                 results.drain(Duration.ofSeconds(2));
                 assertExactlyOnce(results, jobs);
+                // Jobs that were with the engine finished before the stop. Records the stream thread had already
+                // fetched when fetching stopped are still stored (their offsets are committed with them), and the
+                // successor resumes those: never more than the jobs that were not answered before the stop.
                 assertThat(successor.registry().get("ponder.jobs.resubmitted").counter().count())
-                        .as("a graceful stop leaves nothing half-done in the store").isZero();
+                        .as("only jobs not answered before the stop are resumed").isLessThanOrEqualTo(JOBS - answeredBefore);
             }
         }
     }
