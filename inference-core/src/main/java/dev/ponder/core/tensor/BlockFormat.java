@@ -5,11 +5,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Base of the formats: a batched row product that dequantizes the row once into scratch and then
- * runs the fixed-order {@link VectorMath#dot} for every vector. A format may override
- * {@link #dotSingle} with a fused kernel for the single-vector case (decode), provided it computes
- * each weight exactly as {@link #dequantize} does and accumulates in the same order, so both paths
- * agree bit for bit.
+ * Base of the formats: batched row products dequantize rows once into scratch and then run the
+ * canonical dot product of {@link VectorMath} for every vector. A format may override {@link #dotSingle}
+ * and {@link #dotSingle4} with fused kernels for the single-vector case (decode), provided they compute
+ * each weight exactly as {@link #dequantize} does and accumulate in the canonical order, so that all
+ * paths agree bit for bit.
  */
 public abstract class BlockFormat implements WeightFormat {
     protected static final ValueLayout.OfShort LE_SHORT =
@@ -46,39 +46,67 @@ public abstract class BlockFormat implements WeightFormat {
     }
 
     /**
-     * Two rows for a batch: both are dequantized once, then vectors go through {@link VectorMath#dotTile} two
-     * at a time, which loads each chunk once for four products; results equal {@link #dotRow}'s bit for bit.
+     * Four rows. Alone (decode), the format's fused four-row kernel; in a batch, the four rows are
+     * dequantized once into scratch and the vectors go through {@link VectorMath#tile4x4} four at a time,
+     * the leftover ones through {@link VectorMath#tile4x1}.
      */
     @Override
-    public final void dotRowPair(MemorySegment data, long rowOffsetA, long rowOffsetB, int cols, float[] x, int xStride,
-                                 int batch, float[] out, int outOffsetA, int outOffsetB, int outStride, float[] scratch) {
-        if (batch < 2 || cols % (4 * VectorMath.LANES) != 0) {
-            WeightFormat.super.dotRowPair(data, rowOffsetA, rowOffsetB, cols, x, xStride, batch, out, outOffsetA,
-                    outOffsetB, outStride, scratch);
+    public final void dotRows4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                               int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        if (batch == 1) {
+            dotSingle4(data, rowOffset, rowStep, cols, x, out, outOffset, outRowStep, scratch);
             return;
         }
-        dequantize(data, rowOffsetA, scratch, 0, cols);
-        dequantize(data, rowOffsetB, scratch, cols, cols);
-        int acc = 2 * cols;
+        for (int k = 0; k < 4; k++) {
+            dequantize(data, rowOffset + k * rowStep, scratch, k * cols, cols);
+        }
+        int main = cols - cols % VectorMath.LANES;
+        int acc = 4 * cols;
         int b = 0;
-        for (; b + 2 <= batch; b += 2) {
-            // The four combined accumulators land in scratch after the two rows.
-            VectorMath.dotTile(scratch, 0, cols, x, b * xStride, (b + 1) * xStride, cols, scratch, acc);
-            out[outOffsetA + b * outStride] = VectorMath.sumStored(scratch, acc);
-            out[outOffsetA + (b + 1) * outStride] = VectorMath.sumStored(scratch, acc + VectorMath.LANES);
-            out[outOffsetB + b * outStride] = VectorMath.sumStored(scratch, acc + 2 * VectorMath.LANES);
-            out[outOffsetB + (b + 1) * outStride] = VectorMath.sumStored(scratch, acc + 3 * VectorMath.LANES);
+        for (; b + 4 <= batch; b += 4) {
+            VectorMath.tile4x4(scratch, 0, cols, x, b * xStride, xStride, main, scratch, acc);
+            for (int k = 0; k < 4; k++) {
+                for (int j = 0; j < 4; j++) {
+                    float sum = VectorMath.sumStored(scratch, acc + (4 * k + j) * VectorMath.LANES);
+                    out[outOffset + k * outRowStep + (b + j) * outStride] =
+                            addTail(sum, scratch, k * cols, x, (b + j) * xStride, main, cols);
+                }
+            }
         }
         for (; b < batch; b++) {
-            out[outOffsetA + b * outStride] = VectorMath.dotAny(scratch, 0, x, b * xStride, cols);
-            out[outOffsetB + b * outStride] = VectorMath.dotAny(scratch, cols, x, b * xStride, cols);
+            VectorMath.tile4x1(scratch, 0, cols, x, b * xStride, main, scratch, acc);
+            for (int k = 0; k < 4; k++) {
+                float sum = VectorMath.sumStored(scratch, acc + k * VectorMath.LANES);
+                out[outOffset + k * outRowStep + b * outStride] =
+                        addTail(sum, scratch, k * cols, x, b * xStride, main, cols);
+            }
         }
+    }
+
+    /** {@code sum} plus the elements [from, to) of the product in index order, as {@link VectorMath#dotAny} adds them. */
+    private static float addTail(float sum, float[] w, int wOff, float[] x, int xOff, int from, int to) {
+        for (int i = from; i < to; i++) {
+            sum += w[wOff + i] * x[xOff + i];
+        }
+        return sum;
     }
 
     /** One row with one vector; by default dequantize then dot, as the batched path does. */
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         dequantize(data, rowOffset, scratch, 0, cols);
         return VectorMath.dotAny(scratch, 0, x, xOffset, cols);
+    }
+
+    /**
+     * Four rows (at {@code rowOffset + k * rowStep}) with one vector; by default one row at a time. A format
+     * overrides it with a fused kernel that walks the four rows together (four independent FMA chains and
+     * one activation load for four rows), computing each result exactly as {@link #dotSingle} does.
+     */
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, float[] out,
+                              int outOffset, int outRowStep, float[] scratch) {
+        for (int k = 0; k < 4; k++) {
+            out[outOffset + k * outRowStep] = dotSingle(data, rowOffset + k * rowStep, cols, x, 0, scratch);
+        }
     }
 
     @Override

@@ -31,10 +31,10 @@ final class PackedBytes {
     }
 
     /*
-     * Finishing a fused kernel: it stores its four accumulators into a buffer (accumulatorBuffer) and calls
-     * finish(buffer), which is VectorMath.finish on them. Why not VectorMath.finish(a0, a1, a2, a3)
-     * directly: a fused kernel is a large method, and if that call is not inlined the vectors passed to
-     * it are boxed, which measured 2.7 times slower for Q4_K. Arrays cross a call boundary for free.
+     * Finishing a fused kernel: it stores its accumulators into a buffer (accumulatorBuffer) and the lane
+     * sums are taken from there. Why not VectorMath.sumLanes(a0) directly: a fused kernel is a large
+     * method, and if that call is not inlined the vectors passed to it are boxed, which measured 2.7 times
+     * slower for Q4_K. Arrays cross a call boundary for free.
      */
 
     /** The kernel's scratch when it can hold four vectors, else a new buffer (rows shorter than 4 * LANES). */
@@ -42,11 +42,10 @@ final class PackedBytes {
         return scratch.length >= 4 * LANES ? scratch : new float[4 * LANES];
     }
 
-    /** {@link VectorMath#finish} of the four accumulators stored at {@code buffer[0 .. 4 * LANES)}. */
-    static float finish(float[] buffer) {
-        return VectorMath.finish(FloatVector.fromArray(VectorMath.F, buffer, 0),
-                FloatVector.fromArray(VectorMath.F, buffer, LANES),
-                FloatVector.fromArray(VectorMath.F, buffer, 2 * LANES),
-                FloatVector.fromArray(VectorMath.F, buffer, 3 * LANES));
+    /** The lane sums of the four accumulators in {@code buffer} to {@code out[outOffset + k * outRowStep]}. */
+    static void finish4(float[] buffer, float[] out, int outOffset, int outRowStep) {
+        for (int k = 0; k < 4; k++) {
+            out[outOffset + k * outRowStep] = VectorMath.sumStored(buffer, k * LANES);
+        }
     }
 }

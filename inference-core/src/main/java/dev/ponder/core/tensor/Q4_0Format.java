@@ -62,50 +62,73 @@ public final class Q4_0Format extends BlockFormat {
         }
     }
 
-    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
-        // With 16 lanes a block is two chunks (low nibbles, high nibbles); two blocks fill the four accumulators.
-        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        // With 16 lanes a block is two chunks: the low nibbles (elements 0..15), then the high ones.
+        FloatVector acc = FloatVector.zero(VectorMath.F);
         int blocks = cols / BLOCK;
-        int block = 0;
-        for (; block + 2 <= blocks; block += 2) {
+        for (int block = 0; block < blocks; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
-            float d1 = Float.float16ToFloat(data.get(LE_SHORT, base + BLOCK_BYTES));
-            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
-            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + BLOCK_BYTES + QS, LITTLE_ENDIAN)
-                    .convertShape(B2I, INTS, 0);
-            a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
-            a2 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
-            a3 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+            acc = ((FloatVector) q.and(0x0F).sub(8).convert(I2F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), acc);
+            acc = ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), acc);
         }
-        if (block < blocks) {
-            long base = rowOffset + (long) block * BLOCK_BYTES;
-            int xi = xOffset + block * BLOCK;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
-            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        acc.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
+    }
+
+    /** Four rows side by side, each exactly as {@link #dotSingle}: one activation load per chunk for four FMAs. */
+    @Override
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, float[] out,
+                              int outOffset, int outRowStep, float[] scratch) {
+        if (LANES != 16) {
+            super.dotSingle4(data, rowOffset, rowStep, cols, x, out, outOffset, outRowStep, scratch);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        int blocks = cols / BLOCK;
+        for (int block = 0; block < blocks; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            int xi = block * BLOCK;
+            float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
+            float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
+            float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
+            float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
-            a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi);
+            a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
+            a2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
+            a3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
+            v = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+            a0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
+            a2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
+            a3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
         a1.intoArray(buffer, LANES);
         a2.intoArray(buffer, 2 * LANES);
         a3.intoArray(buffer, 3 * LANES);
-        return PackedBytes.finish(buffer);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 }

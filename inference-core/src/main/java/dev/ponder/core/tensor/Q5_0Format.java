@@ -76,14 +76,14 @@ public final class Q5_0Format extends BlockFormat {
         }
     }
 
-    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
-        // With 16 lanes a block is two chunks (elements 0..15, 16..31); two blocks fill the four accumulators.
-        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        // With 16 lanes a block is two chunks (elements 0..15, 16..31).
+        FloatVector a0 = FloatVector.zero(VectorMath.F);
         int blocks = cols / BLOCK;
         for (int block = 0; block < blocks; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
@@ -96,20 +96,11 @@ public final class Q5_0Format extends BlockFormat {
                     .sub(16).convert(I2F, 0)).mul(d);
             FloatVector hi = ((FloatVector) q.lanewise(LSHR, 4).and(0x0F)
                     .lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16)).sub(16).convert(I2F, 0)).mul(d);
-            // Even blocks feed accumulators 0 and 1, odd blocks 2 and 3.
-            if ((block & 1) == 0) {
-                a0 = lo.fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-                a1 = hi.fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
-            } else {
-                a2 = lo.fma(FloatVector.fromArray(VectorMath.F, x, xi), a2);
-                a3 = hi.fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a3);
-            }
+            a0 = lo.fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+            a0 = hi.fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a0);
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
-        a1.intoArray(buffer, LANES);
-        a2.intoArray(buffer, 2 * LANES);
-        a3.intoArray(buffer, 3 * LANES);
-        return PackedBytes.finish(buffer);
+        return VectorMath.sumStored(buffer, 0);
     }
 }

@@ -98,14 +98,14 @@ public final class Q5_KFormat extends BlockFormat {
         }
     }
 
-    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
-        // As Q4_K: a pair of sub-blocks is four 16-lane chunks, one round of the accumulators.
-        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        // As Q4_K: a pair of sub-blocks is four 16-lane chunks, in index order.
+        FloatVector a0 = FloatVector.zero(VectorMath.F);
         for (int block = 0; block < cols / BLOCK; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int halves = data.get(LE_INT, base);
@@ -145,19 +145,16 @@ public final class Q5_KFormat extends BlockFormat {
                         .or(top1.lanewise(LSHR, 2 * pair + 1).and(1).lanewise(LSHL, 4));
                 a0 = ((FloatVector) lo0.convert(I2F, 0)).mul(scaleLo).sub(minLo)
                         .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-                a1 = ((FloatVector) lo1.convert(I2F, 0)).mul(scaleLo).sub(minLo)
-                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
-                a2 = ((FloatVector) hi0.convert(I2F, 0)).mul(scaleHi).sub(minHi)
-                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
-                a3 = ((FloatVector) hi1.convert(I2F, 0)).mul(scaleHi).sub(minHi)
-                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+                a0 = ((FloatVector) lo1.convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a0);
+                a0 = ((FloatVector) hi0.convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a0);
+                a0 = ((FloatVector) hi1.convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a0);
             }
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
-        a1.intoArray(buffer, LANES);
-        a2.intoArray(buffer, 2 * LANES);
-        a3.intoArray(buffer, 3 * LANES);
-        return PackedBytes.finish(buffer);
+        return VectorMath.sumStored(buffer, 0);
     }
 }

@@ -101,51 +101,53 @@ public final class Q6_KFormat extends BlockFormat {
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
-        // Chunk c (the 16 weights at 16c) belongs in accumulator c % 4. Column l = 0 of a half makes
-        // chunks 0, 2, 4, 6 of it (accumulators 0, 2, 0, 2), column 16 chunks 1, 3, 5, 7 (accumulators
-        // 1, 3, 1, 3). Each step feeds `even` and `odd`, then swaps them with the idle pair; an accumulator
-        // only needs its own chunks in order, which this keeps. Four steps per super-block, so the pairs
-        // are back in place at the end: even = a0, odd = a2, idleEven = a1, idleOdd = a3.
-        FloatVector even = FloatVector.zero(VectorMath.F), odd = even, idleEven = even, idleOdd = even;
+        // A half (128 weights) is eight 16-lane chunks in index order. Columns l = 0 and l = 16 of the packed
+        // bytes give chunks 0, 2, 4, 6 and 1, 3, 5, 7, so both columns are loaded first and the chunks fed in
+        // order; chunk c uses group scale byte c of the half.
+        FloatVector acc = FloatVector.zero(VectorMath.F);
         for (int block = 0; block < cols / BLOCK; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             float d = Float.float16ToFloat(data.get(LE_SHORT, base + D));
-            for (int step = 0; step < 4; step++) {
-                int half = step >> 1;
-                int l = (step & 1) * 16;
-                long ql = base + 64 * half + l;
-                // The half's eight group scales as one word; this column's chunks use bytes l/16 + 0, 2, 4, 6.
-                // Extracted inline: a call in this loop would spill the accumulators.
-                long scales = data.get(LE_LONG, base + SCALES + 8 * half) >>> (8 * (l / 16));
-                int xi = xOffset + block * BLOCK + 128 * half + l;
-                IntVector first = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
+            for (int half = 0; half < 2; half++) {
+                long ql = base + 64 * half;
+                long qh = base + QH + 32 * half;
+                // The half's eight group scales as one word, extracted inline: a call here would spill.
+                long scales = data.get(LE_LONG, base + SCALES + 8 * half);
+                int xi = xOffset + block * BLOCK + 128 * half;
+                IntVector firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector second = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
+                IntVector firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 16, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector top = (IntVector) ByteVector.fromMemorySegment(
-                        BYTES, data, base + QH + 32 * half + l, LITTLE_ENDIAN).convertShape(B2I, INTS, 0);
-                even = ((FloatVector) first.and(0x0F).or(top.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d * (byte) scales).fma(FloatVector.fromArray(VectorMath.F, x, xi), even);
-                odd = ((FloatVector) second.and(0x0F).or(top.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d * (byte) (scales >>> 16)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), odd);
-                even = ((FloatVector) first.lanewise(LSHR, 4).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d * (byte) (scales >>> 32)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 64), even);
-                odd = ((FloatVector) second.lanewise(LSHR, 4).and(0x0F).or(top.lanewise(LSHR, 2).and(0x30)).sub(32)
+                IntVector secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 48, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                acc = ((FloatVector) firstA.and(0x0F).or(topA.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) scales).fma(FloatVector.fromArray(VectorMath.F, x, xi), acc);
+                acc = ((FloatVector) firstB.and(0x0F).or(topB.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 8)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), acc);
+                acc = ((FloatVector) secondA.and(0x0F).or(topA.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 16)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), acc);
+                acc = ((FloatVector) secondB.and(0x0F).or(topB.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 24)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), acc);
+                acc = ((FloatVector) firstA.lanewise(LSHR, 4).and(0x0F).or(topA.and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 32)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 64), acc);
+                acc = ((FloatVector) firstB.lanewise(LSHR, 4).and(0x0F).or(topB.and(0x30)).sub(32).convert(I2F, 0))
+                        .mul(d * (byte) (scales >>> 40)).fma(FloatVector.fromArray(VectorMath.F, x, xi + 80), acc);
+                acc = ((FloatVector) secondA.lanewise(LSHR, 4).and(0x0F).or(topA.lanewise(LSHR, 2).and(0x30)).sub(32)
                         .convert(I2F, 0)).mul(d * (byte) (scales >>> 48))
-                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 96), odd);
-                FloatVector t = even;
-                even = idleEven;
-                idleEven = t;
-                t = odd;
-                odd = idleOdd;
-                idleOdd = t;
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 96), acc);
+                acc = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32)
+                        .convert(I2F, 0)).mul(d * (byte) (scales >>> 56))
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 112), acc);
             }
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
-        even.intoArray(buffer, 0);
-        idleEven.intoArray(buffer, LANES);
-        odd.intoArray(buffer, 2 * LANES);
-        idleOdd.intoArray(buffer, 3 * LANES);
-        return PackedBytes.finish(buffer);
+        acc.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
     }
 }

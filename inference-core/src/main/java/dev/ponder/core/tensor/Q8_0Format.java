@@ -57,7 +57,7 @@ public final class Q8_0Format extends BlockFormat {
     }
 
     /**
-     * Fused decode kernel: weights computed as in {@link #dequantize}, chunk c into accumulator c % 4.
+     * Fused decode kernel: weights computed as in {@link #dequantize}, accumulated in the canonical order.
      * The loop body is written out in full on purpose: calling a helper that returns a vector from
      * inside this loop defeats C2's inlining budget, and the boxed vectors made it six times slower.
      */
@@ -66,39 +66,67 @@ public final class Q8_0Format extends BlockFormat {
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
-        // With 16 lanes a block is two chunks; two blocks fill the four accumulators once.
-        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        // With 16 lanes a block is two chunks.
+        FloatVector acc = FloatVector.zero(VectorMath.F);
         int blocks = cols / BLOCK;
-        int block = 0;
-        for (; block + 2 <= blocks; block += 2) {
+        for (int block = 0; block < blocks; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
-            float d1 = Float.float16ToFloat(data.get(LE_SHORT, base + BLOCK_BYTES));
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
-            a2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + BLOCK_BYTES + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a2);
-            a3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + BLOCK_BYTES + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a3);
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            acc = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), acc);
+            acc = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), acc);
         }
-        if (block < blocks) {
-            long base = rowOffset + (long) block * BLOCK_BYTES;
-            int xi = xOffset + block * BLOCK;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, base));
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, base + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0)
-                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a1);
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        acc.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
+    }
+
+    /** Four rows side by side, each exactly as {@link #dotSingle}: one activation load per chunk for four FMAs. */
+    @Override
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, float[] out,
+                              int outOffset, int outRowStep, float[] scratch) {
+        if (LANES != 16) {
+            super.dotSingle4(data, rowOffset, rowStep, cols, x, out, outOffset, outRowStep, scratch);
+            return;
         }
-        return VectorMath.finish(a0, a1, a2, a3);
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        int blocks = cols / BLOCK;
+        for (int block = 0; block < blocks; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            int xi = block * BLOCK;
+            float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
+            float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
+            float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
+            float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+            FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d3).fma(v, a3);
+            v = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d3).fma(v, a3);
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 }

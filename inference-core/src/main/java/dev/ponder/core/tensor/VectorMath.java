@@ -7,16 +7,25 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float vector helpers with a fixed order of operations.
  *
+ * <p>The canonical dot product, which every kernel reproduces bit for bit: one vector accumulator,
+ * chunk after chunk of LANES elements in index order, {@code acc = w * x + acc} (one FMA), then the
+ * lanes folded by {@link #sumLanes}, then any tail (n mod LANES) added in index order. Because each
+ * (row, vector) pair owns exactly one accumulator, a kernel gets its instruction-level parallelism from
+ * several pairs at once (several rows in decode, a tile of rows and vectors in a batch) and never from
+ * splitting one pair's sum: the bits of a result cannot depend on the tile it was computed in, so
+ * results are batch-invariant.
+ *
  * <p>Why not {@code reduceLanes(ADD)}: its order is unspecified, and the interpreter and the JIT
  * intrinsic do sum the lanes differently, so the same call could give different bits before and after
- * warm-up. Every sum here folds the lanes in one fixed order instead, which keeps results reproducible
- * and batch-invariant.
+ * warm-up. Every sum here folds the lanes in one fixed order instead.
  */
 public final class VectorMath {
     public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     public static final int LANES = F.length();
-    /** Independent accumulators in dot products (hides FMA latency); chunk c goes to accumulator c % ACCUMULATORS. */
-    public static final int ACCUMULATORS = 4;
+    /** Rows in the tiles of {@link #tile4x4} and {@link #tile4x1}. */
+    public static final int TILE_ROWS = 4;
+    /** Vectors in the tile of {@link #tile4x4}. */
+    public static final int TILE_VECTORS = 4;
 
     private VectorMath() {
     }
@@ -52,90 +61,94 @@ public final class VectorMath {
         return v.lane(0);
     }
 
-    /** Combines the four accumulators and sums their lanes, in the order every dot product uses. */
-    public static float finish(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        return sumLanes(a0.add(a1).add(a2.add(a3)));
-    }
-
-    /**
-     * Dot product of {@code w[wOff..wOff+n)} and {@code x[xOff..xOff+n)}, n a multiple of LANES.
-     * Chunk c (LANES elements) accumulates into accumulator c % 4 with FMA: the same order that the
-     * quantized kernels use, so dequantize-then-dot equals their fused kernels bit for bit.
-     */
+    /** The canonical dot product of {@code w[wOff..wOff+n)} and {@code x[xOff..xOff+n)}, n a multiple of LANES. */
     public static float dot(float[] w, int wOff, float[] x, int xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (; i + 4 * LANES <= n; i += 4 * LANES) {
-            a0 = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = FloatVector.fromArray(F, w, wOff + i + LANES).fma(FloatVector.fromArray(F, x, xOff + i + LANES), a1);
-            a2 = FloatVector.fromArray(F, w, wOff + i + 2 * LANES).fma(FloatVector.fromArray(F, x, xOff + i + 2 * LANES), a2);
-            a3 = FloatVector.fromArray(F, w, wOff + i + 3 * LANES).fma(FloatVector.fromArray(F, x, xOff + i + 3 * LANES), a3);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += LANES) {
+            acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        int chunk = 0;
-        for (; i < n; i += LANES, chunk++) {
-            FloatVector p = FloatVector.fromArray(F, w, wOff + i);
-            FloatVector q = FloatVector.fromArray(F, x, xOff + i);
-            switch (chunk) {
-                case 0 -> a0 = p.fma(q, a0);
-                case 1 -> a1 = p.fma(q, a1);
-                default -> a2 = p.fma(q, a2);
-            }
-        }
-        return finish(a0, a1, a2, a3);
+        return sumLanes(acc);
     }
 
     /**
-     * The four dot products of two rows ({@code w[wa..]}, {@code w[wb..]}) with two vectors ({@code x[x0..]},
-     * {@code x[x1..]}), each chunk of both rows and both vectors loaded once for all four: half the loads
-     * of four separate {@link #dot} calls, which is what limits them. Each product accumulates exactly as
-     * {@link #dot} does (chunk c into accumulator c % 4), and its four accumulators are combined in the same
-     * order; the combined vectors are stored to {@code acc} at accOffset + 0 (wa.x0), + LANES (wa.x1),
-     * + 2 LANES (wb.x0) and + 3 LANES (wb.x1), so that {@code sumLanes} of each equals {@link #dot} bit for bit. n must be a multiple
-     * of 4 * LANES.
+     * The sixteen canonical accumulators of four rows ({@code w[w0 + k * wStride ..]}, k = 0..3) with four
+     * vectors ({@code x[x0 + j * xStride ..]}, j = 0..3) over n elements (a multiple of LANES). Each chunk of
+     * the rows and the vectors is loaded once for sixteen FMAs, which is what makes batches cheap. The
+     * accumulator of row k and vector j is stored at {@code acc[accOffset + (4 * k + j) * LANES]}; its
+     * {@link #sumStored} equals {@link #dot} bit for bit. Stored rather than returned: a helper that takes
+     * or returns vectors may not be inlined, and boxed vectors are slow.
      */
-    public static void dotTile(float[] w, int wa, int wb, float[] x, int x0, int x1, int n, float[] acc, int accOffset) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
-        FloatVector r0 = z, r1 = z, r2 = z, r3 = z, s0 = z, s1 = z, s2 = z, s3 = z;
-        for (int i = 0; i < n; i += 4 * LANES) {
-            FloatVector a = FloatVector.fromArray(F, w, wa + i);
-            FloatVector b = FloatVector.fromArray(F, w, wb + i);
-            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
-            FloatVector v = FloatVector.fromArray(F, x, x1 + i);
-            p0 = a.fma(u, p0);
-            q0 = a.fma(v, q0);
-            r0 = b.fma(u, r0);
-            s0 = b.fma(v, s0);
-            a = FloatVector.fromArray(F, w, wa + i + LANES);
-            b = FloatVector.fromArray(F, w, wb + i + LANES);
-            u = FloatVector.fromArray(F, x, x0 + i + LANES);
-            v = FloatVector.fromArray(F, x, x1 + i + LANES);
-            p1 = a.fma(u, p1);
-            q1 = a.fma(v, q1);
-            r1 = b.fma(u, r1);
-            s1 = b.fma(v, s1);
-            a = FloatVector.fromArray(F, w, wa + i + 2 * LANES);
-            b = FloatVector.fromArray(F, w, wb + i + 2 * LANES);
-            u = FloatVector.fromArray(F, x, x0 + i + 2 * LANES);
-            v = FloatVector.fromArray(F, x, x1 + i + 2 * LANES);
-            p2 = a.fma(u, p2);
-            q2 = a.fma(v, q2);
-            r2 = b.fma(u, r2);
-            s2 = b.fma(v, s2);
-            a = FloatVector.fromArray(F, w, wa + i + 3 * LANES);
-            b = FloatVector.fromArray(F, w, wb + i + 3 * LANES);
-            u = FloatVector.fromArray(F, x, x0 + i + 3 * LANES);
-            v = FloatVector.fromArray(F, x, x1 + i + 3 * LANES);
-            p3 = a.fma(u, p3);
-            q3 = a.fma(v, q3);
-            r3 = b.fma(u, r3);
-            s3 = b.fma(v, s3);
+    public static void tile4x4(float[] w, int w0, int wStride, float[] x, int x0, int xStride, int n,
+                               float[] acc, int accOffset) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int wa = w0, wb = w0 + wStride, wc = w0 + 2 * wStride, wd = w0 + 3 * wStride;
+        int xa = x0, xb = x0 + xStride, xc = x0 + 2 * xStride, xd = x0 + 3 * xStride;
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector r0 = FloatVector.fromArray(F, w, wa + i);
+            FloatVector r1 = FloatVector.fromArray(F, w, wb + i);
+            FloatVector r2 = FloatVector.fromArray(F, w, wc + i);
+            FloatVector r3 = FloatVector.fromArray(F, w, wd + i);
+            FloatVector v = FloatVector.fromArray(F, x, xa + i);
+            c00 = r0.fma(v, c00);
+            c10 = r1.fma(v, c10);
+            c20 = r2.fma(v, c20);
+            c30 = r3.fma(v, c30);
+            v = FloatVector.fromArray(F, x, xb + i);
+            c01 = r0.fma(v, c01);
+            c11 = r1.fma(v, c11);
+            c21 = r2.fma(v, c21);
+            c31 = r3.fma(v, c31);
+            v = FloatVector.fromArray(F, x, xc + i);
+            c02 = r0.fma(v, c02);
+            c12 = r1.fma(v, c12);
+            c22 = r2.fma(v, c22);
+            c32 = r3.fma(v, c32);
+            v = FloatVector.fromArray(F, x, xd + i);
+            c03 = r0.fma(v, c03);
+            c13 = r1.fma(v, c13);
+            c23 = r2.fma(v, c23);
+            c33 = r3.fma(v, c33);
         }
-        // Stored, not returned: a helper that takes or returns vectors may not be inlined, and boxing is slow.
-        p0.add(p1).add(p2.add(p3)).intoArray(acc, accOffset);
-        q0.add(q1).add(q2.add(q3)).intoArray(acc, accOffset + LANES);
-        r0.add(r1).add(r2.add(r3)).intoArray(acc, accOffset + 2 * LANES);
-        s0.add(s1).add(s2.add(s3)).intoArray(acc, accOffset + 3 * LANES);
+        c00.intoArray(acc, accOffset);
+        c01.intoArray(acc, accOffset + LANES);
+        c02.intoArray(acc, accOffset + 2 * LANES);
+        c03.intoArray(acc, accOffset + 3 * LANES);
+        c10.intoArray(acc, accOffset + 4 * LANES);
+        c11.intoArray(acc, accOffset + 5 * LANES);
+        c12.intoArray(acc, accOffset + 6 * LANES);
+        c13.intoArray(acc, accOffset + 7 * LANES);
+        c20.intoArray(acc, accOffset + 8 * LANES);
+        c21.intoArray(acc, accOffset + 9 * LANES);
+        c22.intoArray(acc, accOffset + 10 * LANES);
+        c23.intoArray(acc, accOffset + 11 * LANES);
+        c30.intoArray(acc, accOffset + 12 * LANES);
+        c31.intoArray(acc, accOffset + 13 * LANES);
+        c32.intoArray(acc, accOffset + 14 * LANES);
+        c33.intoArray(acc, accOffset + 15 * LANES);
+    }
+
+    /**
+     * The four canonical accumulators of four rows ({@code w[w0 + k * wStride ..]}) with one vector
+     * {@code x[x0..]}, stored at {@code acc[accOffset + k * LANES]}: the vectors a batch has left over
+     * after its tiles of four.
+     */
+    public static void tile4x1(float[] w, int w0, int wStride, float[] x, int x0, int n, float[] acc, int accOffset) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        int wa = w0, wb = w0 + wStride, wc = w0 + 2 * wStride, wd = w0 + 3 * wStride;
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
+            c0 = FloatVector.fromArray(F, w, wa + i).fma(v, c0);
+            c1 = FloatVector.fromArray(F, w, wb + i).fma(v, c1);
+            c2 = FloatVector.fromArray(F, w, wc + i).fma(v, c2);
+            c3 = FloatVector.fromArray(F, w, wd + i).fma(v, c3);
+        }
+        c0.intoArray(acc, accOffset);
+        c1.intoArray(acc, accOffset + LANES);
+        c2.intoArray(acc, accOffset + 2 * LANES);
+        c3.intoArray(acc, accOffset + 3 * LANES);
     }
 
     /** The lane sum of the vector stored at {@code acc[offset..]}, folded as {@link #sumLanes} folds. */

@@ -51,18 +51,21 @@ public interface WeightFormat {
                 float[] out, int outOffset, int outStride, float[] scratch);
 
     /**
-     * {@link #dotRow} for two rows at once (rows at {@code rowOffsetA} and {@code rowOffsetB}, results at
-     * {@code outOffsetA} and {@code outOffsetB}), each result exactly as {@link #dotRow} gives it.
-     * {@code scratch} holds at least {@link #pairScratch(int)} floats.
+     * {@link #dotRow} for four rows at once: row k (k = 0..3) at {@code rowOffset + k * rowStep}, its result
+     * for vector b at {@code out[outOffset + k * outRowStep + b * outStride]}, each exactly as {@link #dotRow}
+     * gives it. Four rows share every load of an activation chunk, and their four independent sums keep
+     * the FMA units busy. {@code scratch} holds at least {@link #rows4Scratch(int)} floats.
      */
-    default void dotRowPair(MemorySegment data, long rowOffsetA, long rowOffsetB, int cols, float[] x, int xStride,
-                            int batch, float[] out, int outOffsetA, int outOffsetB, int outStride, float[] scratch) {
-        dotRow(data, rowOffsetA, cols, x, xStride, batch, out, outOffsetA, outStride, scratch);
-        dotRow(data, rowOffsetB, cols, x, xStride, batch, out, outOffsetB, outStride, scratch);
+    default void dotRows4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                          int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        for (int k = 0; k < 4; k++) {
+            dotRow(data, rowOffset + k * rowStep, cols, x, xStride, batch, out, outOffset + k * outRowStep, outStride,
+                    scratch);
+        }
     }
 
-    /** Scratch floats that {@link #dotRowPair} needs for rows of {@code cols}. */
-    static int pairScratch(int cols) {
-        return 2 * cols + 4 * VectorMath.LANES;
+    /** Scratch floats that {@link #dotRows4} needs for rows of {@code cols}. */
+    static int rows4Scratch(int cols) {
+        return 4 * cols + 16 * VectorMath.LANES;
     }
 }

@@ -94,26 +94,34 @@ class FormatKernelsTest {
 
     @ParameterizedTest
     @MethodSource("types")
-    void rowPairsGiveTheSameBitsAsSingleRows(GgmlType type) {
+    void fourRowsGiveTheSameBitsAsSingleRows(GgmlType type) {
         WeightFormat format = WeightFormats.of(type, "t");
         Random rnd = new Random(type.id() * 31L + 1);
-        int batch = 5; // two tiles of two vectors, and one vector alone
-        for (int cols : new int[] {type.blockSize() == 1 ? 64 : Math.max(64, type.blockSize()), 256, 896 - 896 % type.blockSize()}) {
-            if (cols % type.blockSize() != 0) {
+        int b = type.blockSize();
+        int[] lengths = b == 1 ? new int[] {7, 64, 67, 256, 896} : new int[] {b, 3 * b, 896 - 896 % b};
+        for (int cols : lengths) {
+            if (cols == 0) {
                 continue;
             }
-            MemorySegment data = MemorySegment.ofArray(withPrefix(FormatFixtures.randomBlocks(type, 2 * cols, rnd)));
-            float[] xs = FormatFixtures.randomVector(batch * cols, rnd);
-            float[] paired = new float[2 * batch];
-            float[] single = new float[2 * batch];
+            // Eight rows of data; the four rows taken are 0, 2, 4, 6 (a row step of two rows).
+            MemorySegment data = MemorySegment.ofArray(withPrefix(FormatFixtures.randomBlocks(type, 8 * cols, rnd)));
             long rowBytes = format.rowBytes(cols);
-            format.dotRowPair(data, PREFIX, PREFIX + rowBytes, cols, xs, cols, batch, paired, 0, 1, 2,
-                    new float[WeightFormat.pairScratch(cols)]);
-            format.dotRow(data, PREFIX, cols, xs, cols, batch, single, 0, 2, new float[cols]);
-            format.dotRow(data, PREFIX + rowBytes, cols, xs, cols, batch, single, 1, 2, new float[cols]);
-            for (int i = 0; i < paired.length; i++) {
-                assertThat(Float.floatToRawIntBits(paired[i])).as("%s cols %d output %d", type, cols, i)
-                        .isEqualTo(Float.floatToRawIntBits(single[i]));
+            // 1: the decode kernel; 3: leftovers only; 9: two tiles of four and one leftover.
+            for (int batch : new int[] {1, 3, 9}) {
+                int xStride = cols + 1;
+                float[] xs = FormatFixtures.randomVector(batch * xStride, rnd);
+                float[] four = new float[8 * batch];
+                float[] single = new float[8 * batch];
+                format.dotRows4(data, PREFIX, 2 * rowBytes, cols, xs, xStride, batch, four, 0, 2, 8,
+                        new float[WeightFormat.rows4Scratch(cols)]);
+                for (int k = 0; k < 4; k++) {
+                    format.dotRow(data, PREFIX + 2 * k * rowBytes, cols, xs, xStride, batch, single, 2 * k, 8,
+                            new float[cols]);
+                }
+                for (int i = 0; i < four.length; i++) {
+                    assertThat(Float.floatToRawIntBits(four[i])).as("%s cols %d batch %d output %d", type, cols, batch, i)
+                            .isEqualTo(Float.floatToRawIntBits(single[i]));
+                }
             }
         }
     }
@@ -136,11 +144,21 @@ class FormatKernelsTest {
         float[] weights = new float[cols];
         float[] scratch = new float[cols];
         float[] out = new float[1];
+        float[] four = new float[4];
+        float[] fourScratch = new float[WeightFormat.rows4Scratch(cols)];
         for (int i = 0; i < 20_000; i++) {
             format.dequantize(data, PREFIX, weights, 0, cols);
             format.dotRow(data, PREFIX, cols, x, cols, 1, out, 0, 1, scratch);
             if (Float.floatToRawIntBits(out[0]) != Float.floatToRawIntBits(expectedDot)) {
                 throw new AssertionError(type + " iteration " + i + ": dot " + out[0] + ", expected " + expectedDot);
+            }
+            // The same row four times through the four-row decode kernel.
+            format.dotRows4(data, PREFIX, 0, cols, x, cols, 1, four, 0, 1, 1, fourScratch);
+            for (int k = 0; k < 4; k++) {
+                if (Float.floatToRawIntBits(four[k]) != Float.floatToRawIntBits(expectedDot)) {
+                    throw new AssertionError(type + " iteration " + i + ": four-row dot " + four[k] + ", expected "
+                            + expectedDot);
+                }
             }
         }
         assertSameBits(weights, reference, type + " compiled dequantize");

@@ -30,17 +30,26 @@ class VectorMathTest {
     }
 
     @Test
-    void aTileOfTwoRowsAndTwoVectorsEqualsFourDotsBitForBit() {
+    void tilesGiveEachPairTheBitsOfItsOwnDot() {
         Random r = new Random(5);
         int n = 896;
-        float[] w = random(r, 2 * n + 3);
-        float[] x = random(r, 3 * n + 1);
-        float[] acc = new float[5 + 4 * VectorMath.LANES];
-        VectorMath.dotTile(w, 3, 3 + n, x, 1, 1 + 2 * n, n, acc, 5);
-        assertThat(VectorMath.sumStored(acc, 5)).isEqualTo(VectorMath.dot(w, 3, x, 1, n));
-        assertThat(VectorMath.sumStored(acc, 5 + VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3, x, 1 + 2 * n, n));
-        assertThat(VectorMath.sumStored(acc, 5 + 2 * VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3 + n, x, 1, n));
-        assertThat(VectorMath.sumStored(acc, 5 + 3 * VectorMath.LANES)).isEqualTo(VectorMath.dot(w, 3 + n, x, 1 + 2 * n, n));
+        int wStride = n + 3;
+        int xStride = n + 5;
+        float[] w = random(r, 3 + 4 * wStride);
+        float[] x = random(r, 1 + 4 * xStride);
+        float[] acc = new float[7 + 16 * VectorMath.LANES];
+        VectorMath.tile4x4(w, 3, wStride, x, 1, xStride, n, acc, 7);
+        for (int k = 0; k < 4; k++) {
+            for (int j = 0; j < 4; j++) {
+                assertThat(VectorMath.sumStored(acc, 7 + (4 * k + j) * VectorMath.LANES)).as("row %d vector %d", k, j)
+                        .isEqualTo(VectorMath.dot(w, 3 + k * wStride, x, 1 + j * xStride, n));
+            }
+        }
+        VectorMath.tile4x1(w, 3, wStride, x, 1 + 2 * xStride, n, acc, 7);
+        for (int k = 0; k < 4; k++) {
+            assertThat(VectorMath.sumStored(acc, 7 + k * VectorMath.LANES)).as("row %d", k)
+                    .isEqualTo(VectorMath.dot(w, 3 + k * wStride, x, 1 + 2 * xStride, n));
+        }
     }
 
     @Test
