@@ -47,8 +47,7 @@ public abstract class BlockFormat implements WeightFormat {
 
     /**
      * Four rows. Alone (decode), the format's fused four-row kernel; in a batch, the four rows are
-     * dequantized once into scratch and the vectors go through {@link VectorMath#tile4x4} four at a time,
-     * the leftover ones through {@link VectorMath#tile4x1}.
+     * dequantized once into scratch and the vectors go through the tiles of {@link FloatRows}.
      */
     @Override
     public final void dotRows4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
@@ -60,35 +59,8 @@ public abstract class BlockFormat implements WeightFormat {
         for (int k = 0; k < 4; k++) {
             dequantize(data, rowOffset + k * rowStep, scratch, k * cols, cols);
         }
-        int main = cols - cols % VectorMath.LANES;
-        int acc = 4 * cols;
-        int b = 0;
-        for (; b + 4 <= batch; b += 4) {
-            VectorMath.tile4x4(scratch, 0, cols, x, b * xStride, xStride, main, scratch, acc);
-            for (int k = 0; k < 4; k++) {
-                for (int j = 0; j < 4; j++) {
-                    float sum = VectorMath.sumStored(scratch, acc + (4 * k + j) * VectorMath.LANES);
-                    out[outOffset + k * outRowStep + (b + j) * outStride] =
-                            addTail(sum, scratch, k * cols, x, (b + j) * xStride, main, cols);
-                }
-            }
-        }
-        for (; b < batch; b++) {
-            VectorMath.tile4x1(scratch, 0, cols, x, b * xStride, main, scratch, acc);
-            for (int k = 0; k < 4; k++) {
-                float sum = VectorMath.sumStored(scratch, acc + k * VectorMath.LANES);
-                out[outOffset + k * outRowStep + b * outStride] =
-                        addTail(sum, scratch, k * cols, x, b * xStride, main, cols);
-            }
-        }
-    }
-
-    /** {@code sum} plus the elements [from, to) of the product in index order, as {@link VectorMath#dotAny} adds them. */
-    private static float addTail(float sum, float[] w, int wOff, float[] x, int xOff, int from, int to) {
-        for (int i = from; i < to; i++) {
-            sum += w[wOff + i] * x[xOff + i];
-        }
-        return sum;
+        FloatRows.multiply4(scratch, 0, cols, x, xStride, 0, batch, out, outOffset, outRowStep, outStride, scratch,
+                4 * cols);
     }
 
     /** One row with one vector; by default dequantize then dot, as the batched path does. */

@@ -58,22 +58,60 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
                     multiplyQuarters(x, xStride, y, yOffset, start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
             return;
         }
-        // Batches go four adjacent rows at a time (see WeightFormat.dotRows4); the last rows % 4 go alone.
-        int groups = rows / 4;
-        int grain = Math.max(1, 8 / batch);
-        parallel.forRange(groups + rows % 4, grain, (start, end, worker) -> {
-            float[] scratch = parallel.scratch(worker, WeightFormat.rows4Scratch(cols));
-            for (int g = start; g < end; g++) {
-                if (g < groups) {
-                    int r = 4 * g;
-                    format.dotRows4(data, r * rowBytes, rowBytes, cols, x, xStride, batch, y, yOffset + r, 1, yStride,
-                            scratch);
-                } else {
-                    int r = 4 * groups + (g - groups);
-                    format.dotRow(data, r * rowBytes, cols, x, xStride, batch, y, yOffset + r, yStride, scratch);
-                }
+        // Batches go in blocks of adjacent rows, each dequantized once (see multiplyBlock).
+        int blockRows = blockRows(batch);
+        int blocks = (rows + blockRows - 1) / blockRows;
+        parallel.forRange(blocks, 1, (start, end, worker) -> {
+            float[] scratch = parallel.scratch(worker, blockRows * cols + 16 * VectorMath.LANES);
+            for (int block = start; block < end; block++) {
+                int first = block * blockRows;
+                multiplyBlock(x, xStride, batch, y, yStride, yOffset, first, Math.min(rows, first + blockRows), scratch);
             }
         });
+    }
+
+    /** Floats of dequantized weights that a block of rows may take: a quarter of a typical L2 cache. */
+    private static final int BLOCK_FLOATS = 64 * 1024;
+    /** Vectors per pass over a block: their activations stay in cache while the block's rows go by. */
+    private static final int VECTORS_PER_PASS = 16;
+
+    /**
+     * Rows per block in a batch. Up to {@link #VECTORS_PER_PASS} vectors, four: the rows then stay in the
+     * first-level cache while the vectors go by (measured faster at 16 vectors than larger blocks). Larger
+     * batches (prompts): a multiple of four, as many as fit in {@link #BLOCK_FLOATS}, at most 32, so that the
+     * activations of a pass are reused by more rows (measured 10-20% faster prompt processing).
+     */
+    int blockRows(int batch) {
+        if (batch <= VECTORS_PER_PASS) {
+            return 4;
+        }
+        return Math.max(4, Math.min(32, BLOCK_FLOATS / cols / 4 * 4));
+    }
+
+    /**
+     * Rows [first, end) with a batch. The rows are dequantized in one sequential pass (one stream from memory
+     * that the prefetcher follows, instead of a short burst per four rows), then multiplied four rows at a
+     * time, {@link #VECTORS_PER_PASS} vectors per pass so that those activations are reused from cache by
+     * every row of the block. Rows left over from fours go one at a time.
+     */
+    private void multiplyBlock(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, int first,
+                               int end, float[] scratch) {
+        int count = end - first;
+        format.dequantize(data, first * rowBytes(), scratch, 0, count * cols);
+        int acc = count * cols;
+        int fours = count - count % 4;
+        for (int from = 0; from < batch; from += VECTORS_PER_PASS) {
+            int to = Math.min(batch, from + VECTORS_PER_PASS);
+            for (int k = 0; k < fours; k += 4) {
+                FloatRows.multiply4(scratch, k * cols, cols, x, xStride, from, to, y, yOffset + first + k, 1, yStride,
+                        scratch, acc);
+            }
+        }
+        for (int k = fours; k < count; k++) {
+            for (int b = 0; b < batch; b++) {
+                y[yOffset + b * yStride + first + k] = VectorMath.dotAny(scratch, k * cols, x, b * xStride, cols);
+            }
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.ponder.core.tensor;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -22,6 +24,7 @@ public final class Parallel implements AutoCloseable {
     }
 
     private static final int SPINS_BEFORE_PARK = 50_000;
+    private static final VarHandle PARKED = MethodHandles.arrayElementVarHandle(boolean[].class);
 
     private final int threads;
     private final Thread[] workers;
@@ -31,7 +34,9 @@ public final class Parallel implements AutoCloseable {
     // The current job; published by the volatile write to generation.
     private RangeTask task;
     private int total;
-    private int chunk;
+    private int grain;
+    /** Whether worker i + 1 is parked or about to park (then it needs an unpark to see new work). */
+    private final boolean[] parked;
     private final AtomicInteger nextStart = new AtomicInteger();
     private final AtomicInteger busyWorkers = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -44,6 +49,7 @@ public final class Parallel implements AutoCloseable {
         this.threads = threads;
         this.scratch = new float[threads][];
         this.workers = new Thread[threads - 1];
+        this.parked = new boolean[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int worker = i + 1;
             workers[i] = Thread.ofPlatform().daemon().name("ponder-compute-" + worker).unstarted(() -> workLoop(worker));
@@ -85,16 +91,17 @@ public final class Parallel implements AutoCloseable {
             task.run(0, n, 0);
             return;
         }
-        int chunkSize = Math.max(grain, (n + threads * 4 - 1) / (threads * 4));
         this.task = task;
         this.total = n;
-        this.chunk = chunkSize;
+        this.grain = grain;
         this.nextStart.set(0);
         this.failure.set(null);
         this.busyWorkers.set(workers.length);
         this.generation++; // volatile write: publishes the job
-        for (Thread w : workers) {
-            LockSupport.unpark(w);
+        for (int i = 0; i < workers.length; i++) {
+            if ((boolean) PARKED.getVolatile(parked, i)) { // an unpark costs a system call; a spinning worker sees the generation by itself
+                LockSupport.unpark(workers[i]);
+            }
         }
         runChunks(0);
         while (busyWorkers.get() > 0) {
@@ -113,13 +120,26 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes chunks until none is left. A chunk is a share of what remains (guided scheduling): large while
+     * much remains, so that few hand-offs are paid, and small at the end, so that a thread slowed down by
+     * the machine's other work leaves the others only a short wait.
+     */
     private void runChunks(int worker) {
         RangeTask job = task;
         int n = total;
-        int size = chunk;
+        int least = grain;
         try {
-            for (int start = nextStart.getAndAdd(size); start < n; start = nextStart.getAndAdd(size)) {
-                job.run(start, Math.min(n, start + size), worker);
+            while (true) {
+                int start = nextStart.get();
+                if (start >= n) {
+                    break;
+                }
+                int size = Math.max(least, (n - start) / (2 * threads));
+                int end = Math.min(n, start + size);
+                if (nextStart.compareAndSet(start, end)) {
+                    job.run(start, end, worker);
+                }
             }
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
@@ -135,7 +155,7 @@ public final class Parallel implements AutoCloseable {
                 if (++spins < SPINS_BEFORE_PARK) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.park(this);
+                    parkUntilWork(worker, seen);
                 }
             }
             if (closed) {
@@ -145,6 +165,19 @@ public final class Parallel implements AutoCloseable {
             runChunks(worker);
             busyWorkers.decrementAndGet();
         }
+    }
+
+    /**
+     * Parks worker {@code worker} unless work has come. The flag is raised before the generation is checked
+     * again, and forRange raises the generation before it reads the flag, so one of them always sees the
+     * other: no wake-up is lost.
+     */
+    private void parkUntilWork(int worker, long seen) {
+        PARKED.setVolatile(parked, worker - 1, true);
+        if (generation == seen && !closed) {
+            LockSupport.park(this);
+        }
+        PARKED.setVolatile(parked, worker - 1, false);
     }
 
     @Override

@@ -1,0 +1,48 @@
+package dev.ponder.core.tensor;
+
+/**
+ * Products of rows already dequantized to floats with a batch of activation vectors, through the tiles
+ * of {@link VectorMath}: each result is the canonical dot product of {@link VectorMath#dotAny}, whatever
+ * tile computed it.
+ */
+final class FloatRows {
+    private FloatRows() {
+    }
+
+    /**
+     * Four rows ({@code w[w0 + k * cols ..]}, k = 0..3) with vectors [from, to) of the batch (vector b at
+     * {@code x[b * xStride]}); the result of row k and vector b goes to
+     * {@code out[outOffset + k * outRowStep + b * outStride]}. {@code acc[accOffset ..]} holds 16 LANES floats.
+     */
+    static void multiply4(float[] w, int w0, int cols, float[] x, int xStride, int from, int to,
+                          float[] out, int outOffset, int outRowStep, int outStride, float[] acc, int accOffset) {
+        int main = cols - cols % VectorMath.LANES;
+        int b = from;
+        for (; b + 4 <= to; b += 4) {
+            VectorMath.tile4x4(w, w0, cols, x, b * xStride, xStride, main, acc, accOffset);
+            for (int k = 0; k < 4; k++) {
+                for (int j = 0; j < 4; j++) {
+                    float sum = VectorMath.sumStored(acc, accOffset + (4 * k + j) * VectorMath.LANES);
+                    out[outOffset + k * outRowStep + (b + j) * outStride] =
+                            addTail(sum, w, w0 + k * cols, x, (b + j) * xStride, main, cols);
+                }
+            }
+        }
+        for (; b < to; b++) {
+            VectorMath.tile4x1(w, w0, cols, x, b * xStride, main, acc, accOffset);
+            for (int k = 0; k < 4; k++) {
+                float sum = VectorMath.sumStored(acc, accOffset + k * VectorMath.LANES);
+                out[outOffset + k * outRowStep + b * outStride] =
+                        addTail(sum, w, w0 + k * cols, x, b * xStride, main, cols);
+            }
+        }
+    }
+
+    /** {@code sum} plus the elements [from, to) of the product in index order, as {@link VectorMath#dotAny} adds them. */
+    private static float addTail(float sum, float[] w, int wOff, float[] x, int xOff, int from, int to) {
+        for (int i = from; i < to; i++) {
+            sum += w[wOff + i] * x[xOff + i];
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.ponder.core.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The matrix product's paths (four-row decode over quarters, dequantized row blocks with tiles for
+ * batches, the rows and vectors left over) against one-row, one-vector products: the same bits for
+ * every output, in its place, whatever the batch and the number of threads.
+ */
+class MatrixTest {
+    private static final Parallel ONE = new Parallel(1);
+    private static final Parallel TWO = new Parallel(2);
+
+    @AfterAll
+    static void closePools() {
+        ONE.close();
+        TWO.close();
+    }
+
+    @Test
+    void everyPathGivesEachOutputTheBitsOfItsOwnRowProduct() {
+        // 75 rows: several blocks and chunks, and rows left over from fours; 23 vectors: more than one pass.
+        check(GgmlType.Q8_0, 75, 96);
+        check(GgmlType.Q4_0, 75, 64);
+        check(GgmlType.Q6_K, 37, 256);
+        check(GgmlType.F32, 75, 67);
+        // Wide rows: fewer rows per block.
+        check(GgmlType.Q8_0, 9, 4864);
+    }
+
+    private static void check(GgmlType type, int rows, int cols) {
+        WeightFormat format = WeightFormats.of(type, "w");
+        Random rnd = new Random(type.id() * 13L + cols);
+        MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
+        Matrix matrix = new Matrix("w", format, data, rows, cols);
+        for (int batch : new int[] {1, 5, 23}) {
+            int xStride = cols + 2;
+            float[] x = FormatFixtures.randomVector(batch * xStride, rnd);
+            // Outputs side by side at an offset, as the model lays out q, k and v.
+            int yStride = rows + 3;
+            for (Parallel parallel : new Parallel[] {ONE, TWO}) {
+                float[] y = new float[batch * yStride];
+                java.util.Arrays.fill(y, Float.NaN);
+                matrix.multiply(x, xStride, batch, y, yStride, 2, parallel);
+                for (int b = 0; b < batch; b++) {
+                    float[] alone = java.util.Arrays.copyOfRange(x, b * xStride, b * xStride + cols);
+                    for (int r = 0; r < rows; r++) {
+                        float[] expected = new float[1];
+                        format.dotRow(data, r * format.rowBytes(cols), cols, alone, cols, 1, expected, 0, 1,
+                                new float[cols]);
+                        assertThat(Float.floatToRawIntBits(y[2 + b * yStride + r]))
+                                .as("%s %dx%d batch %d, %d threads: row %d vector %d", type, rows, cols, batch,
+                                        parallel.threads(), r, b)
+                                .isEqualTo(Float.floatToRawIntBits(expected[0]));
+                    }
+                    assertThat(y[b * yStride]).as("before the outputs").isNaN();
+                    assertThat(y[b * yStride + 1]).as("before the outputs").isNaN();
+                    if (b + 1 < batch) {
+                        assertThat(y[b * yStride + 2 + rows]).as("after the outputs").isNaN();
+                    }
+                }
+            }
+        }
+    }
+}
