@@ -125,18 +125,21 @@ public final class Qwen2Model implements AutoCloseable {
         w.wq().multiply(b.xn, n, b.q, parallel);
         w.wk().multiply(b.xn, n, b.k, parallel);
         w.wv().multiply(b.xn, n, b.v, parallel);
-        for (int i = 0; i < n; i++) {
-            addInPlace(b.q, i * qDim, w.bq());
-            addInPlace(b.k, i * kvDim, w.bk());
-            addInPlace(b.v, i * kvDim, w.bv());
-            for (int h = 0; h < config.headCount(); h++) {
-                RopeConfig.rotate(b.q, i * qDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
+        // Token by token, each token's work the same whichever thread does it.
+        parallel.forRange(n, TOKENS_PER_CHUNK, (start, end, worker) -> {
+            for (int i = start; i < end; i++) {
+                addInPlace(b.q, i * qDim, w.bq());
+                addInPlace(b.k, i * kvDim, w.bk());
+                addInPlace(b.v, i * kvDim, w.bv());
+                for (int h = 0; h < config.headCount(); h++) {
+                    RopeConfig.rotate(b.q, i * qDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
+                }
+                for (int h = 0; h < config.headCountKv(); h++) {
+                    RopeConfig.rotate(b.k, i * kvDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
+                }
+                cache.store(layer, cache.offset(batch.blockTable(i), batch.position(i)), b.k, i * kvDim, b.v, i * kvDim);
             }
-            for (int h = 0; h < config.headCountKv(); h++) {
-                RopeConfig.rotate(b.k, i * kvDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
-            }
-            cache.store(layer, cache.offset(batch.blockTable(i), batch.position(i)), b.k, i * kvDim, b.v, i * kvDim);
-        }
+        });
         int heads = config.headCount();
         parallel.forRange(n * heads, 1, (start, end, worker) -> {
             for (int task = start; task < end; task++) {
@@ -170,10 +173,7 @@ public final class Qwen2Model implements AutoCloseable {
             sum += e;
         }
         int out = i * config.queryDim() + h * headDim;
-        java.util.Arrays.fill(b.attn, out, out + headDim, 0f);
-        for (int p = 0; p <= last; p++) {
-            cache.addValue(layer, cache.offset(table, p) + kvOffset, scores[p], b.attn, out, headDim, converted);
-        }
+        cache.weightedValues(layer, table, kvOffset, scores, last + 1, b.attn, out, headDim, converted);
         float inv = 1f / sum;
         for (int d = 0; d < headDim; d++) {
             b.attn[out + d] *= inv;
@@ -187,10 +187,13 @@ public final class Qwen2Model implements AutoCloseable {
         rmsNorm(b.x, b.xn, n, hidden, w.ffnNorm());
         w.gate().multiply(b.xn, n, b.gate, parallel);
         w.up().multiply(b.xn, n, b.up, parallel);
-        for (int j = 0; j < n * ffn; j++) {
-            float g = b.gate[j];
-            b.gate[j] = g / (1f + (float) Math.exp(-g)) * b.up[j];
-        }
+        // SwiGLU, element by element over the pool: one exp per element adds up over a prompt.
+        parallel.forRange(n * ffn, ELEMENTS_PER_CHUNK, (start, end, worker) -> {
+            for (int j = start; j < end; j++) {
+                float g = b.gate[j];
+                b.gate[j] = g / (1f + (float) Math.exp(-g)) * b.up[j];
+            }
+        });
         w.down().multiply(b.gate, n, b.proj, parallel);
         addInPlace(b.x, b.proj, n * hidden);
     }
@@ -213,14 +216,16 @@ public final class Qwen2Model implements AutoCloseable {
 
     /** out = x / sqrt(mean(x^2) + eps) * weight, per token (in place allowed). */
     private void rmsNorm(float[] x, float[] out, int n, int dim, float[] weight) {
-        for (int i = 0; i < n; i++) {
-            int o = i * dim;
-            float ss = VectorMath.dotAny(x, o, x, o, dim);
-            float scale = (float) (1.0 / Math.sqrt(ss / dim + config.rmsEpsilon()));
-            for (int d = 0; d < dim; d++) {
-                out[o + d] = x[o + d] * scale * weight[d];
+        parallel.forRange(n, TOKENS_PER_CHUNK, (start, end, worker) -> {
+            for (int i = start; i < end; i++) {
+                int o = i * dim;
+                float ss = VectorMath.dotAny(x, o, x, o, dim);
+                float scale = (float) (1.0 / Math.sqrt(ss / dim + config.rmsEpsilon()));
+                for (int d = 0; d < dim; d++) {
+                    out[o + d] = x[o + d] * scale * weight[d];
+                }
             }
-        }
+        });
     }
 
     private static void addInPlace(float[] x, int offset, float[] bias) {
@@ -228,6 +233,13 @@ public final class Qwen2Model implements AutoCloseable {
             x[offset + d] += bias[d];
         }
     }
+
+    /**
+     * Least tokens and elements per chunk of the per-token and element-wise steps: below these a hand-off to
+     * the pool costs more than it saves (decode steps of a few tokens run them on the calling thread).
+     */
+    private static final int TOKENS_PER_CHUNK = 8;
+    private static final int ELEMENTS_PER_CHUNK = 8192;
 
     private static void addInPlace(float[] x, float[] y, int n) {
         for (int j = 0; j < n; j++) {

@@ -50,4 +50,44 @@ class KvCacheTest {
             assertThat(out[d]).isEqualTo(0.5f * Float.float16ToFloat(Float.floatToFloat16(v[d])));
         }
     }
+
+    @Test
+    void weightedValuesEqualRepeatedAddValueBitForBit() {
+        Random r = new Random(11);
+        // 64 and 128: groups of four chunks; 48: one group and leftover chunks; 80 with a 2-head offset; 20: no whole chunks.
+        for (int dim : new int[] {64, 128, 48, 160, 20}) {
+            for (KvCache.Precision precision : KvCache.Precision.values()) {
+                int kvDim = 2 * dim;
+                KvCache cache = new KvCache(1, kvDim, 4, 6, precision);
+                int[] table = {5, 2, 0, 3};
+                int count = 13;
+                float[] k = new float[kvDim];
+                float[] v = new float[kvDim];
+                for (int p = 0; p < count; p++) {
+                    for (int d = 0; d < kvDim; d++) {
+                        k[d] = (float) r.nextGaussian();
+                        v[d] = (float) r.nextGaussian();
+                    }
+                    cache.store(0, cache.offset(table, p), k, 0, v, 0);
+                }
+                float[] weights = new float[count];
+                for (int p = 0; p < count; p++) {
+                    weights[p] = r.nextFloat();
+                }
+                float[] scratch = new float[kvDim];
+                float[] expected = new float[3 + dim];
+                for (int p = 0; p < count; p++) {
+                    cache.addValue(0, cache.offset(table, p) + dim, weights[p], expected, 3, dim, scratch);
+                }
+                float[] got = new float[3 + dim];
+                java.util.Arrays.fill(got, Float.NaN);
+                cache.weightedValues(0, table, dim, weights, count, got, 3, dim, scratch);
+                for (int d = 0; d < dim; d++) {
+                    assertThat(Float.floatToRawIntBits(got[3 + d])).as("%s dim %d lane %d", precision, dim, d)
+                            .isEqualTo(Float.floatToRawIntBits(expected[3 + d]));
+                }
+                assertThat(got[2]).as("before the output").isNaN();
+            }
+        }
+    }
 }
