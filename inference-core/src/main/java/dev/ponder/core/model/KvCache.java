@@ -140,16 +140,20 @@ public final class KvCache {
         }
         float[] source = values[layer];
         int lanes = VectorMath.LANES;
+        // Positions go block by block (slot = block start + kvDim per position): no division per position.
         int c = 0;
         for (; c + 4 * lanes <= n; c += 4 * lanes) {
             FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
-            for (int p = 0; p < count; p++) {
-                int at = offset(table, p) + within + c;
-                FloatVector w = FloatVector.broadcast(VectorMath.F, weights[p]);
-                a0 = FloatVector.fromArray(VectorMath.F, source, at).fma(w, a0);
-                a1 = FloatVector.fromArray(VectorMath.F, source, at + lanes).fma(w, a1);
-                a2 = FloatVector.fromArray(VectorMath.F, source, at + 2 * lanes).fma(w, a2);
-                a3 = FloatVector.fromArray(VectorMath.F, source, at + 3 * lanes).fma(w, a3);
+            for (int first = 0, block = 0; first < count; first += blockSize, block++) {
+                int at = table[block] * blockSize * kvDim + within + c;
+                int end = Math.min(count, first + blockSize);
+                for (int p = first; p < end; p++, at += kvDim) {
+                    FloatVector w = FloatVector.broadcast(VectorMath.F, weights[p]);
+                    a0 = FloatVector.fromArray(VectorMath.F, source, at).fma(w, a0);
+                    a1 = FloatVector.fromArray(VectorMath.F, source, at + lanes).fma(w, a1);
+                    a2 = FloatVector.fromArray(VectorMath.F, source, at + 2 * lanes).fma(w, a2);
+                    a3 = FloatVector.fromArray(VectorMath.F, source, at + 3 * lanes).fma(w, a3);
+                }
             }
             a0.intoArray(out, outOffset + c);
             a1.intoArray(out, outOffset + c + lanes);
@@ -158,12 +162,34 @@ public final class KvCache {
         }
         for (; c < n; c += lanes) {
             FloatVector a = FloatVector.zero(VectorMath.F);
-            for (int p = 0; p < count; p++) {
-                a = FloatVector.fromArray(VectorMath.F, source, offset(table, p) + within + c)
-                        .fma(FloatVector.broadcast(VectorMath.F, weights[p]), a);
+            for (int first = 0, block = 0; first < count; first += blockSize, block++) {
+                int at = table[block] * blockSize * kvDim + within + c;
+                int end = Math.min(count, first + blockSize);
+                for (int p = first; p < end; p++, at += kvDim) {
+                    a = FloatVector.fromArray(VectorMath.F, source, at).fma(FloatVector.broadcast(VectorMath.F, weights[p]), a);
+                }
             }
             a.intoArray(out, outOffset + c);
         }
+    }
+
+    /**
+     * {@code scores[p] = (q . key of position p) * scale} for p in [0, count), the key of position p at its slot
+     * from {@code table} plus {@code within}; each as {@link #dotKey} computes it. Returns the largest score.
+     */
+    public float keyScores(int layer, int[] table, int within, float[] q, int qOffset, int n, float scale,
+                           float[] scores, int count, float[] scratch) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int first = 0, block = 0; first < count; first += blockSize, block++) {
+            int at = table[block] * blockSize * kvDim + within;
+            int end = Math.min(count, first + blockSize);
+            for (int p = first; p < end; p++, at += kvDim) {
+                float s = dotKey(layer, at, q, qOffset, n, scratch) * scale;
+                scores[p] = s;
+                max = Math.max(max, s);
+            }
+        }
+        return max;
     }
 
     /** {@code out[outOffset..+n) += weight * value at slot}, lane by lane. */

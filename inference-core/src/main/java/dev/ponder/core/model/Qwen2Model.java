@@ -160,12 +160,7 @@ public final class Qwen2Model implements AutoCloseable {
         float[] scores = parallel.scratch(worker, last + 1);
         float[] converted = headScratch[worker];
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float max = Float.NEGATIVE_INFINITY;
-        for (int p = 0; p <= last; p++) {
-            float s = cache.dotKey(layer, cache.offset(table, p) + kvOffset, b.q, qOffset, headDim, converted) * scale;
-            scores[p] = s;
-            max = Math.max(max, s);
-        }
+        float max = cache.keyScores(layer, table, kvOffset, b.q, qOffset, headDim, scale, scores, last + 1, converted);
         float sum = 0;
         for (int p = 0; p <= last; p++) {
             float e = (float) Math.exp(scores[p] - max);

@@ -12,12 +12,22 @@ final class FloatRows {
     /**
      * Four rows ({@code w[w0 + k * cols ..]}, k = 0..3) with vectors [from, to) of the batch (vector b at
      * {@code x[b * xStride]}); the result of row k and vector b goes to
-     * {@code out[outOffset + k * outRowStep + b * outStride]}. {@code acc[accOffset ..]} holds 16 LANES floats.
+     * {@code out[outOffset + k * outRowStep + b * outStride]}. {@code acc[accOffset ..]} holds 24 LANES floats.
      */
     static void multiply4(float[] w, int w0, int cols, float[] x, int xStride, int from, int to,
                           float[] out, int outOffset, int outRowStep, int outStride, float[] acc, int accOffset) {
         int main = cols - cols % VectorMath.LANES;
         int b = from;
+        for (; b + 6 <= to; b += 6) {
+            VectorMath.tile4x6(w, w0, cols, x, b * xStride, xStride, main, acc, accOffset);
+            for (int k = 0; k < 4; k++) {
+                for (int j = 0; j < 6; j++) {
+                    float sum = VectorMath.sumStored(acc, accOffset + (6 * k + j) * VectorMath.LANES);
+                    out[outOffset + k * outRowStep + (b + j) * outStride] =
+                            addTail(sum, w, w0 + k * cols, x, (b + j) * xStride, main, cols);
+                }
+            }
+        }
         for (; b + 4 <= to; b += 4) {
             VectorMath.tile4x4(w, w0, cols, x, b * xStride, xStride, main, acc, accOffset);
             for (int k = 0; k < 4; k++) {

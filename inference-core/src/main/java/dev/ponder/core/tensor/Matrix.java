@@ -62,7 +62,7 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
         int blockRows = blockRows(batch);
         int blocks = (rows + blockRows - 1) / blockRows;
         parallel.forRange(blocks, 1, (start, end, worker) -> {
-            float[] scratch = parallel.scratch(worker, blockRows * cols + 16 * VectorMath.LANES);
+            float[] scratch = parallel.scratch(worker, blockRows * cols + 24 * VectorMath.LANES);
             for (int block = start; block < end; block++) {
                 int first = block * blockRows;
                 multiplyBlock(x, xStride, batch, y, yStride, yOffset, first, Math.min(rows, first + blockRows), scratch);

@@ -66,6 +66,6 @@ public interface WeightFormat {
 
     /** Scratch floats that {@link #dotRows4} needs for rows of {@code cols}. */
     static int rows4Scratch(int cols) {
-        return 4 * cols + 16 * VectorMath.LANES;
+        return 4 * cols + 24 * VectorMath.LANES;
     }
 }

@@ -52,7 +52,7 @@ class KvCacheTest {
     }
 
     @Test
-    void weightedValuesEqualRepeatedAddValueBitForBit() {
+    void blockWiseScoresAndValuesEqualThePerPositionOnesBitForBit() {
         Random r = new Random(11);
         // 64 and 128: groups of four chunks; 48: one group and leftover chunks; 80 with a 2-head offset; 20: no whole chunks.
         for (int dim : new int[] {64, 128, 48, 160, 20}) {
@@ -87,6 +87,19 @@ class KvCacheTest {
                             .isEqualTo(Float.floatToRawIntBits(expected[3 + d]));
                 }
                 assertThat(got[2]).as("before the output").isNaN();
+                float[] q = new float[dim];
+                for (int d = 0; d < dim; d++) {
+                    q[d] = (float) r.nextGaussian();
+                }
+                float[] scores = new float[count];
+                float max = cache.keyScores(0, table, dim, q, 0, dim, 0.125f, scores, count, scratch);
+                float expectedMax = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p < count; p++) {
+                    float s = cache.dotKey(0, cache.offset(table, p) + dim, q, 0, dim, scratch) * 0.125f;
+                    assertThat(scores[p]).as("%s dim %d score %d", precision, dim, p).isEqualTo(s);
+                    expectedMax = Math.max(expectedMax, s);
+                }
+                assertThat(max).isEqualTo(expectedMax);
             }
         }
     }

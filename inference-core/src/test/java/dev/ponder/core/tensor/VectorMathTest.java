@@ -37,12 +37,20 @@ class VectorMathTest {
         int xStride = n + 5;
         float[] w = random(r, 3 + 4 * wStride);
         float[] x = random(r, 1 + 4 * xStride);
-        float[] acc = new float[7 + 16 * VectorMath.LANES];
+        float[] acc = new float[7 + 24 * VectorMath.LANES];
         VectorMath.tile4x4(w, 3, wStride, x, 1, xStride, n, acc, 7);
         for (int k = 0; k < 4; k++) {
             for (int j = 0; j < 4; j++) {
                 assertThat(VectorMath.sumStored(acc, 7 + (4 * k + j) * VectorMath.LANES)).as("row %d vector %d", k, j)
                         .isEqualTo(VectorMath.dot(w, 3 + k * wStride, x, 1 + j * xStride, n));
+            }
+        }
+        float[] x6 = random(r, 1 + 6 * xStride);
+        VectorMath.tile4x6(w, 3, wStride, x6, 1, xStride, n, acc, 7);
+        for (int k = 0; k < 4; k++) {
+            for (int j = 0; j < 6; j++) {
+                assertThat(VectorMath.sumStored(acc, 7 + (6 * k + j) * VectorMath.LANES)).as("6: row %d vector %d", k, j)
+                        .isEqualTo(VectorMath.dot(w, 3 + k * wStride, x6, 1 + j * xStride, n));
             }
         }
         VectorMath.tile4x1(w, 3, wStride, x, 1 + 2 * xStride, n, acc, 7);
