@@ -1,6 +1,7 @@
 package dev.ponder.core.model;
 
 import dev.ponder.core.gguf.GgufFile;
+import dev.ponder.core.tensor.FastExp;
 import dev.ponder.core.tensor.Parallel;
 import dev.ponder.core.tensor.VectorMath;
 import java.io.IOException;
@@ -161,12 +162,7 @@ public final class Qwen2Model implements AutoCloseable {
         float[] converted = headScratch[worker];
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float max = cache.keyScores(layer, table, kvOffset, b.q, qOffset, headDim, scale, scores, last + 1, converted);
-        float sum = 0;
-        for (int p = 0; p <= last; p++) {
-            float e = (float) Math.exp(scores[p] - max);
-            scores[p] = e;
-            sum += e;
-        }
+        float sum = FastExp.expShiftedInPlace(scores, last + 1, max);
         int out = i * config.queryDim() + h * headDim;
         cache.weightedValues(layer, table, kvOffset, scores, last + 1, b.attn, out, headDim, converted);
         float inv = 1f / sum;
@@ -182,12 +178,9 @@ public final class Qwen2Model implements AutoCloseable {
         rmsNorm(b.x, b.xn, n, hidden, w.ffnNorm());
         w.gate().multiply(b.xn, n, b.gate, parallel);
         w.up().multiply(b.xn, n, b.up, parallel);
-        // SwiGLU, element by element over the pool: one exp per element adds up over a prompt.
+        // SwiGLU over the pool, sixteen lanes at a time: one exp per element adds up over a prompt.
         parallel.forRange(n * ffn, ELEMENTS_PER_CHUNK, (start, end, worker) -> {
-            for (int j = start; j < end; j++) {
-                float g = b.gate[j];
-                b.gate[j] = g / (1f + (float) Math.exp(-g)) * b.up[j];
-            }
+            FastExp.swiGlu(b.gate, b.up, start, end);
         });
         w.down().multiply(b.gate, n, b.proj, parallel);
         addInPlace(b.x, b.proj, n * hidden);
