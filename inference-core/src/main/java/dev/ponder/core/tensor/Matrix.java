@@ -54,7 +54,11 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
         long rowBytes = rowBytes();
         if (batch == 1) {
             // Chunks walked as four quarters side by side (see multiplyQuarters).
-            parallel.forRange(rows, DECODE_GRAIN, (start, end, worker) ->
+            // A small matrix goes in one chunk per thread: guided chunks would cut it into pieces too short to
+            // stream well (the four quarters of a piece end up a few rows apart).
+            int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
+                    : DECODE_GRAIN;
+            parallel.forRange(rows, grain, (start, end, worker) ->
                     multiplyQuarters(x, xStride, y, yOffset, start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
             return;
         }
@@ -119,6 +123,8 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * large matrices, which dominate decode, get chunks of hundreds of rows or more and quarters far apart.
      */
     private static final int DECODE_GRAIN = 64;
+    /** Up to this size a matrix is split evenly between the threads in decode (q, k, v and o of Qwen2.5-0.5B). */
+    private static final long SMALL_MATRIX_BYTES = 2L << 20;
 
     /**
      * Rows [start, end) with one vector, four rows at a time taken from the four quarters of the range
