@@ -52,14 +52,12 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
         long rowBytes = rowBytes();
-        if (batch == 1) {
-            // Chunks walked as four quarters side by side (see multiplyQuarters).
-            // A small matrix goes in one chunk per thread: guided chunks would cut it into pieces too short to
-            // stream well (the four quarters of a piece end up a few rows apart).
-            int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
-                    : DECODE_GRAIN;
-            parallel.forRange(rows, grain, (start, end, worker) ->
-                    multiplyQuarters(x, xStride, y, yOffset, start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
+        if (batch < MIN_TILED_BATCH) {
+            // Too few vectors to pay for dequantizing: each goes through the decode kernels, which stream the
+            // weights at full speed (two or three passes over the weights measured faster than one tiled pass).
+            for (int b = 0; b < batch; b++) {
+                multiplyOne(x, b * xStride, y, yOffset + b * yStride, parallel);
+            }
             return;
         }
         // Batches go in blocks of adjacent rows, each dequantized once (see multiplyBlock).
@@ -72,6 +70,19 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
                 multiplyBlock(x, xStride, batch, y, yStride, yOffset, first, Math.min(rows, first + blockRows), scratch);
             }
         });
+    }
+
+    /** One vector at {@code x[xOffset..]}: results to {@code y[yOffset + r]}. */
+    private void multiplyOne(float[] x, int xOffset, float[] y, int yOffset, Parallel parallel) {
+        long rowBytes = rowBytes();
+        float[] vector = xOffset == 0 ? x : java.util.Arrays.copyOfRange(x, xOffset, xOffset + cols);
+        // Chunks walked as four quarters side by side (see multiplyQuarters).
+        // A small matrix goes in one chunk per thread: guided chunks would cut it into pieces too short to
+        // stream well (the four quarters of a piece end up a few rows apart).
+        int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
+                : DECODE_GRAIN;
+        parallel.forRange(rows, grain, (start, end, worker) ->
+                multiplyQuarters(vector, y, yOffset, start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
     }
 
     /** Floats of dequantized weights that a block of rows may take: a quarter of a typical L2 cache. */
@@ -123,6 +134,8 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * large matrices, which dominate decode, get chunks of hundreds of rows or more and quarters far apart.
      */
     private static final int DECODE_GRAIN = 64;
+    /** Batches from this size go through dequantized tiles, smaller ones through the decode kernels per vector. */
+    private static final int MIN_TILED_BATCH = 4;
     /** Up to this size a matrix is split evenly between the threads in decode (q, k, v and o of Qwen2.5-0.5B). */
     private static final long SMALL_MATRIX_BYTES = 2L << 20;
 
@@ -133,16 +146,16 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * prefetcher here and halved the bandwidth from memory, while streams a quarter of the range apart
      * read as fast as one stream.
      */
-    private void multiplyQuarters(float[] x, int xStride, float[] y, int yOffset, int start, int end, float[] scratch) {
+    private void multiplyQuarters(float[] x, float[] y, int yOffset, int start, int end, float[] scratch) {
         long rowBytes = rowBytes();
         int quarter = (end - start) / 4;
         for (int i = 0; i < quarter; i++) {
             int r = start + i;
-            format.dotRows4(data, r * rowBytes, quarter * rowBytes, cols, x, xStride, 1, y, yOffset + r, quarter, 1,
+            format.dotRows4(data, r * rowBytes, quarter * rowBytes, cols, x, cols, 1, y, yOffset + r, quarter, 1,
                     scratch);
         }
         for (int r = start + 4 * quarter; r < end; r++) {
-            format.dotRow(data, r * rowBytes, cols, x, xStride, 1, y, yOffset + r, 1, scratch);
+            format.dotRow(data, r * rowBytes, cols, x, cols, 1, y, yOffset + r, 1, scratch);
         }
     }
 }

@@ -95,7 +95,7 @@ public final class Q6_KFormat extends BlockFormat {
         }
     }
 
-    /** Fused decode kernel: weights as in {@link #dequantize}, chunk c into accumulator c % 4. */
+    /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
         if (LANES != 16) {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The matrix product's paths (four-row decode over quarters, dequantized row blocks with tiles for
- * batches, the rows and vectors left over) against one-row, one-vector products: the same bits for
+ * The matrix product's paths (four-row decode over quarters, also per vector for batches under four;
+ * dequantized row blocks with tiles for larger batches; the rows and vectors left over) against one-row, one-vector products: the same bits for
  * every output, in its place, whatever the batch and the number of threads.
  */
 class MatrixTest {
@@ -39,7 +39,7 @@ class MatrixTest {
         Random rnd = new Random(type.id() * 13L + cols);
         MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
         Matrix matrix = new Matrix("w", format, data, rows, cols);
-        for (int batch : new int[] {1, 5, 23}) {
+        for (int batch : new int[] {1, 2, 3, 5, 23}) {
             int xStride = cols + 2;
             float[] x = FormatFixtures.randomVector(batch * xStride, rnd);
             // Outputs side by side at an offset, as the model lays out q, k and v.
