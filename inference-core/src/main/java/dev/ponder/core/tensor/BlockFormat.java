@@ -56,6 +56,10 @@ public abstract class BlockFormat implements WeightFormat {
             dotSingle4(data, rowOffset, rowStep, cols, x, out, outOffset, outRowStep, scratch);
             return;
         }
+        if (fusesBatch(batch)) {
+            dotBatch4(data, rowOffset, rowStep, cols, x, xStride, batch, out, outOffset, outRowStep, outStride, scratch);
+            return;
+        }
         for (int k = 0; k < 4; k++) {
             dequantize(data, rowOffset + k * rowStep, scratch, k * cols, cols);
         }
@@ -81,6 +85,15 @@ public abstract class BlockFormat implements WeightFormat {
         for (int k = 0; k < 4; k++) {
             out[outOffset + k * outRowStep] = dotSingle(data, rowOffset + k * rowStep, cols, x, 0, scratch);
         }
+    }
+
+    /**
+     * Four rows with a small batch, reading the quantized rows directly; called only when {@link #fusesBatch}
+     * says so, and must then give each result exactly as {@link #dotSingle} would.
+     */
+    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        throw new UnsupportedOperationException(type() + " has no fused batch kernel");
     }
 
     @Override

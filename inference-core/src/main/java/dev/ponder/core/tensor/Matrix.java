@@ -60,6 +60,14 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
             }
             return;
         }
+        if (format.fusesBatch(batch)) {
+            // Small batches through the format's fused kernel, streaming the weights as decode does.
+            int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
+                    : DECODE_GRAIN;
+            parallel.forRange(rows, grain, (start, end, worker) -> multiplyQuarters(x, xStride, batch, y, yStride, yOffset,
+                    start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
+            return;
+        }
         // Batches go in blocks of adjacent rows, each dequantized once (see multiplyBlock).
         int blockRows = blockRows(batch);
         int blocks = (rows + blockRows - 1) / blockRows;
@@ -82,7 +90,8 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
         int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
                 : DECODE_GRAIN;
         parallel.forRange(rows, grain, (start, end, worker) ->
-                multiplyQuarters(vector, y, yOffset, start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
+                multiplyQuarters(vector, cols, 1, y, 1, yOffset, start, end,
+                        parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
     }
 
     /** Floats of dequantized weights that a block of rows may take: a quarter of a typical L2 cache. */
@@ -140,22 +149,24 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
     private static final long SMALL_MATRIX_BYTES = 2L << 20;
 
     /**
-     * Rows [start, end) with one vector, four rows at a time taken from the four quarters of the range
-     * (rows s, s + q, s + 2q, s + 3q): four independent sums per activation load. Why quarters and not
+     * Rows [start, end) with one vector (decode) or a small batch (formats with fused batch kernels), four
+     * rows at a time taken from the four quarters of the range (rows s, s + q, s + 2q, s + 3q): four
+     * independent sums per activation load. Why quarters and not
      * four adjacent rows: reading four streams a row apart (about a kilobyte) defeated the hardware
      * prefetcher here and halved the bandwidth from memory, while streams a quarter of the range apart
      * read as fast as one stream.
      */
-    private void multiplyQuarters(float[] x, float[] y, int yOffset, int start, int end, float[] scratch) {
+    private void multiplyQuarters(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, int start,
+                                  int end, float[] scratch) {
         long rowBytes = rowBytes();
         int quarter = (end - start) / 4;
         for (int i = 0; i < quarter; i++) {
             int r = start + i;
-            format.dotRows4(data, r * rowBytes, quarter * rowBytes, cols, x, cols, 1, y, yOffset + r, quarter, 1,
-                    scratch);
+            format.dotRows4(data, r * rowBytes, quarter * rowBytes, cols, x, xStride, batch, y, yOffset + r, quarter,
+                    yStride, scratch);
         }
         for (int r = start + 4 * quarter; r < end; r++) {
-            format.dotRow(data, r * rowBytes, cols, x, cols, 1, y, yOffset + r, 1, scratch);
+            format.dotRow(data, r * rowBytes, cols, x, xStride, batch, y, yOffset + r, yStride, scratch);
         }
     }
 }

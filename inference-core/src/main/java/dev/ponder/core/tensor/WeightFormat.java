@@ -64,6 +64,15 @@ public interface WeightFormat {
         }
     }
 
+    /**
+     * Whether {@link #dotRows4} reads the quantized rows directly for batches of up to {@code batch} vectors
+     * (instead of dequantizing them into scratch first): then the matrix product streams the weights as in
+     * decode, which is faster for small batches.
+     */
+    default boolean fusesBatch(int batch) {
+        return false;
+    }
+
     /** Scratch floats that {@link #dotRows4} needs for rows of {@code cols}. */
     static int rows4Scratch(int cols) {
         return 4 * cols + 24 * VectorMath.LANES;
