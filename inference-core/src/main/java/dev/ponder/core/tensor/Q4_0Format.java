@@ -131,4 +131,125 @@ public final class Q4_0Format extends BlockFormat {
         a3.intoArray(buffer, 3 * LANES);
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
+
+    /**
+     * Batches of up to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide (as Q8_0).
+     * Same-session runs against dequantized tiles: 111 against 70 tok/s at 4 vectors, even at 8 (107 / 110).
+     */
+    @Override
+    public boolean fusesBatch(int batch) {
+        return LANES == 16 && batch <= 8;
+    }
+
+    /**
+     * Four rows with a small batch, as {@link Q8_0Format} does it: each chunk of the four rows is unpacked
+     * once per group of four vectors and used for sixteen FMAs, one accumulator per (row, vector).
+     */
+    @Override
+    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        int blocks = cols / BLOCK;
+        float[] buffer = scratch.length >= 16 * LANES ? scratch : new float[16 * LANES];
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) {
+            int x0 = b * xStride, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            FloatVector c00 = FloatVector.zero(VectorMath.F), c01 = c00, c02 = c00, c03 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+            FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int block = 0; block < blocks; block++) {
+                long off = (long) block * BLOCK_BYTES;
+                int xi = block * BLOCK;
+                float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
+                float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
+                float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
+                float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                FloatVector w0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
+                c00 = w0.fma(v, c00);
+                c10 = w1.fma(v, c10);
+                c20 = w2.fma(v, c20);
+                c30 = w3.fma(v, c30);
+                v = FloatVector.fromArray(VectorMath.F, x, x1 + xi);
+                c01 = w0.fma(v, c01);
+                c11 = w1.fma(v, c11);
+                c21 = w2.fma(v, c21);
+                c31 = w3.fma(v, c31);
+                v = FloatVector.fromArray(VectorMath.F, x, x2 + xi);
+                c02 = w0.fma(v, c02);
+                c12 = w1.fma(v, c12);
+                c22 = w2.fma(v, c22);
+                c32 = w3.fma(v, c32);
+                v = FloatVector.fromArray(VectorMath.F, x, x3 + xi);
+                c03 = w0.fma(v, c03);
+                c13 = w1.fma(v, c13);
+                c23 = w2.fma(v, c23);
+                c33 = w3.fma(v, c33);
+                w0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
+                w1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
+                w2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
+                w3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                v = FloatVector.fromArray(VectorMath.F, x, x0 + xi + 16);
+                c00 = w0.fma(v, c00);
+                c10 = w1.fma(v, c10);
+                c20 = w2.fma(v, c20);
+                c30 = w3.fma(v, c30);
+                v = FloatVector.fromArray(VectorMath.F, x, x1 + xi + 16);
+                c01 = w0.fma(v, c01);
+                c11 = w1.fma(v, c11);
+                c21 = w2.fma(v, c21);
+                c31 = w3.fma(v, c31);
+                v = FloatVector.fromArray(VectorMath.F, x, x2 + xi + 16);
+                c02 = w0.fma(v, c02);
+                c12 = w1.fma(v, c12);
+                c22 = w2.fma(v, c22);
+                c32 = w3.fma(v, c32);
+                v = FloatVector.fromArray(VectorMath.F, x, x3 + xi + 16);
+                c03 = w0.fma(v, c03);
+                c13 = w1.fma(v, c13);
+                c23 = w2.fma(v, c23);
+                c33 = w3.fma(v, c33);
+            }
+            c00.intoArray(buffer, 0 * LANES);
+            c01.intoArray(buffer, 1 * LANES);
+            c02.intoArray(buffer, 2 * LANES);
+            c03.intoArray(buffer, 3 * LANES);
+            c10.intoArray(buffer, 4 * LANES);
+            c11.intoArray(buffer, 5 * LANES);
+            c12.intoArray(buffer, 6 * LANES);
+            c13.intoArray(buffer, 7 * LANES);
+            c20.intoArray(buffer, 8 * LANES);
+            c21.intoArray(buffer, 9 * LANES);
+            c22.intoArray(buffer, 10 * LANES);
+            c23.intoArray(buffer, 11 * LANES);
+            c30.intoArray(buffer, 12 * LANES);
+            c31.intoArray(buffer, 13 * LANES);
+            c32.intoArray(buffer, 14 * LANES);
+            c33.intoArray(buffer, 15 * LANES);
+            for (int k = 0; k < 4; k++) {
+                for (int j = 0; j < 4; j++) {
+                    out[outOffset + k * outRowStep + (b + j) * outStride] =
+                            VectorMath.sumStored(buffer, (4 * k + j) * LANES);
+                }
+            }
+        }
+        for (; b < batch; b++) {
+            for (int k = 0; k < 4; k++) {
+                out[outOffset + k * outRowStep + b * outStride] =
+                        dotSingle(data, rowOffset + k * rowStep, cols, x, b * xStride, scratch);
+            }
+        }
+    }
 }
