@@ -96,6 +96,18 @@ public abstract class BlockFormat implements WeightFormat {
         throw new UnsupportedOperationException(type() + " has no fused batch kernel");
     }
 
+    /** Vectors [from, batch) of a fused batch kernel that did not fill a group of four: one row product each. */
+    protected final void dotLeftoverVectors(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x,
+                                            int xStride, int from, int batch, float[] out, int outOffset,
+                                            int outRowStep, int outStride, float[] scratch) {
+        for (int b = from; b < batch; b++) {
+            for (int k = 0; k < 4; k++) {
+                out[outOffset + k * outRowStep + b * outStride] =
+                        dotSingle(data, rowOffset + k * rowStep, cols, x, b * xStride, scratch);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return type().toString();

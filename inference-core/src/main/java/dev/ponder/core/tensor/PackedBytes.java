@@ -48,4 +48,16 @@ final class PackedBytes {
             out[outOffset + k * outRowStep] = VectorMath.sumStored(buffer, k * LANES);
         }
     }
+
+    /**
+     * The lane sums of a four-row, four-vector tile stored at {@code buffer[(4 * k + j) * LANES]} (row k,
+     * vector j) to {@code out[outOffset + k * outRowStep + j * outStride]}.
+     */
+    static void finish4x4(float[] buffer, float[] out, int outOffset, int outRowStep, int outStride) {
+        for (int k = 0; k < 4; k++) {
+            for (int j = 0; j < 4; j++) {
+                out[outOffset + k * outRowStep + j * outStride] = VectorMath.sumStored(buffer, (4 * k + j) * LANES);
+            }
+        }
+    }
 }

@@ -215,18 +215,9 @@ public final class Q8_0Format extends BlockFormat {
             c31.intoArray(buffer, 13 * LANES);
             c32.intoArray(buffer, 14 * LANES);
             c33.intoArray(buffer, 15 * LANES);
-            for (int k = 0; k < 4; k++) {
-                for (int j = 0; j < 4; j++) {
-                    out[outOffset + k * outRowStep + (b + j) * outStride] =
-                            VectorMath.sumStored(buffer, (4 * k + j) * LANES);
-                }
-            }
+            PackedBytes.finish4x4(buffer, out, outOffset + b * outStride, outRowStep, outStride);
         }
-        for (; b < batch; b++) {
-            for (int k = 0; k < 4; k++) {
-                out[outOffset + k * outRowStep + b * outStride] =
-                        dotSingle(data, rowOffset + k * rowStep, cols, x, b * xStride, scratch);
-            }
-        }
+        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
+                scratch);
     }
 }
