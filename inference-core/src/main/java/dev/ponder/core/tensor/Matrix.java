@@ -51,7 +51,6 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * {@code y[yOffset + b * yStride + r]} (so several matrices can write side by side into one buffer).
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
-        long rowBytes = rowBytes();
         if (batch < MIN_TILED_BATCH) {
             // Too few vectors to pay for dequantizing: each goes through the decode kernels, which stream the
             // weights at full speed (two or three passes over the weights measured faster than one tiled pass).
@@ -62,10 +61,7 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
         }
         if (format.fusesBatch(batch)) {
             // Small batches through the format's fused kernel, streaming the weights as decode does.
-            int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
-                    : DECODE_GRAIN;
-            parallel.forRange(rows, grain, (start, end, worker) -> multiplyQuarters(x, xStride, batch, y, yStride, yOffset,
-                    start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
+            multiplyStreaming(x, xStride, batch, y, yStride, yOffset, parallel);
             return;
         }
         // Batches go in blocks of adjacent rows, each dequantized once (see multiplyBlock).
@@ -82,16 +78,21 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
 
     /** One vector at {@code x[xOffset..]}: results to {@code y[yOffset + r]}. */
     private void multiplyOne(float[] x, int xOffset, float[] y, int yOffset, Parallel parallel) {
-        long rowBytes = rowBytes();
         float[] vector = xOffset == 0 ? x : java.util.Arrays.copyOfRange(x, xOffset, xOffset + cols);
-        // Chunks walked as four quarters side by side (see multiplyQuarters).
-        // A small matrix goes in one chunk per thread: guided chunks would cut it into pieces too short to
-        // stream well (the four quarters of a piece end up a few rows apart).
-        int grain = rows * rowBytes <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
+        multiplyStreaming(vector, cols, 1, y, 1, yOffset, parallel);
+    }
+
+    /**
+     * The rows in chunks over the pool, each chunk walked as four quarters side by side (see
+     * multiplyQuarters). A small matrix goes in one chunk per thread: guided chunks would cut it into pieces
+     * too short to stream well (the four quarters of a piece end up a few rows apart).
+     */
+    private void multiplyStreaming(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset,
+                                   Parallel parallel) {
+        int grain = rows * rowBytes() <= SMALL_MATRIX_BYTES ? (rows + parallel.threads() - 1) / parallel.threads()
                 : DECODE_GRAIN;
-        parallel.forRange(rows, grain, (start, end, worker) ->
-                multiplyQuarters(vector, cols, 1, y, 1, yOffset, start, end,
-                        parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
+        parallel.forRange(rows, grain, (start, end, worker) -> multiplyQuarters(x, xStride, batch, y, yStride, yOffset,
+                start, end, parallel.scratch(worker, WeightFormat.rows4Scratch(cols))));
     }
 
     /** Floats of dequantized weights that a block of rows may take: a quarter of a typical L2 cache. */

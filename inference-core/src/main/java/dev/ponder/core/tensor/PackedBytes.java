@@ -1,7 +1,6 @@
 package dev.ponder.core.tensor;
 
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
