@@ -53,7 +53,7 @@ public abstract class BlockFormat implements WeightFormat {
     public final void dotRows4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
                                int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
         if (batch == 1) {
-            dotSingle4(data, rowOffset, rowStep, cols, x, out, outOffset, outRowStep, scratch);
+            dotSingle4(data, rowOffset, rowStep, cols, x, 0, out, outOffset, outRowStep, scratch);
             return;
         }
         if (fusesBatch(batch)) {
@@ -80,10 +80,10 @@ public abstract class BlockFormat implements WeightFormat {
      * overrides it with a fused kernel that walks the four rows together (four independent FMA chains and
      * one activation load for four rows), computing each result exactly as {@link #dotSingle} does.
      */
-    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, float[] out,
-                              int outOffset, int outRowStep, float[] scratch) {
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
+                              float[] out, int outOffset, int outRowStep, float[] scratch) {
         for (int k = 0; k < 4; k++) {
-            out[outOffset + k * outRowStep] = dotSingle(data, rowOffset + k * rowStep, cols, x, 0, scratch);
+            out[outOffset + k * outRowStep] = dotSingle(data, rowOffset + k * rowStep, cols, x, xOffset, scratch);
         }
     }
 
@@ -96,15 +96,13 @@ public abstract class BlockFormat implements WeightFormat {
         throw new UnsupportedOperationException(type() + " has no fused batch kernel");
     }
 
-    /** Vectors [from, batch) of a fused batch kernel that did not fill a group of four: one row product each. */
+    /** Vectors [from, batch) of a fused batch kernel that did not fill a group: the four-row decode kernel each. */
     protected final void dotLeftoverVectors(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x,
                                             int xStride, int from, int batch, float[] out, int outOffset,
                                             int outRowStep, int outStride, float[] scratch) {
         for (int b = from; b < batch; b++) {
-            for (int k = 0; k < 4; k++) {
-                out[outOffset + k * outRowStep + b * outStride] =
-                        dotSingle(data, rowOffset + k * rowStep, cols, x, b * xStride, scratch);
-            }
+            dotSingle4(data, rowOffset, rowStep, cols, x, b * xStride, out, outOffset + b * outStride, outRowStep,
+                    scratch);
         }
     }
 

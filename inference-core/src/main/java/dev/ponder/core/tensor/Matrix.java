@@ -51,17 +51,17 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * {@code y[yOffset + b * yStride + r]} (so several matrices can write side by side into one buffer).
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
+        if (batch > 1 && format.fusesBatch(batch)) {
+            // Small batches through the format's fused kernel, streaming the weights as decode does.
+            multiplyStreaming(x, xStride, batch, y, yStride, yOffset, parallel);
+            return;
+        }
         if (batch < MIN_TILED_BATCH) {
             // Too few vectors to pay for dequantizing: each goes through the decode kernels, which stream the
             // weights at full speed (two or three passes over the weights measured faster than one tiled pass).
             for (int b = 0; b < batch; b++) {
                 multiplyOne(x, b * xStride, y, yOffset + b * yStride, parallel);
             }
-            return;
-        }
-        if (format.fusesBatch(batch)) {
-            // Small batches through the format's fused kernel, streaming the weights as decode does.
-            multiplyStreaming(x, xStride, batch, y, yStride, yOffset, parallel);
             return;
         }
         // Batches go in blocks of adjacent rows, each dequantized once (see multiplyBlock).

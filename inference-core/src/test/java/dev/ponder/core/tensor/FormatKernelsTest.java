@@ -106,8 +106,8 @@ class FormatKernelsTest {
             // Eight rows of data; the four rows taken are 0, 2, 4, 6 (a row step of two rows).
             MemorySegment data = MemorySegment.ofArray(withPrefix(FormatFixtures.randomBlocks(type, 8 * cols, rnd)));
             long rowBytes = format.rowBytes(cols);
-            // 1: the decode kernel; 3: leftovers only; 9: two tiles of four and one leftover.
-            for (int batch : new int[] {1, 3, 9}) {
+            // 1: the decode kernel; 2, 3: a pair (and one left); 6, 7, 9: groups of four, a pair, one left.
+            for (int batch : new int[] {1, 2, 3, 6, 7, 9}) {
                 int xStride = cols + 1;
                 float[] xs = FormatFixtures.randomVector(batch * xStride, rnd);
                 float[] four = new float[8 * batch];
