@@ -114,9 +114,8 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
     }
 
     /**
-     * Rows [first, end) with a batch. The rows are dequantized in one sequential pass (one stream from memory
-     * that the prefetcher follows, instead of a short burst per four rows), then multiplied four rows at a
-     * time, {@link #VECTORS_PER_PASS} vectors per pass so that those activations are reused from cache by
+     * Rows [first, end) with a batch. The rows are dequantized in one sequential pass, then multiplied four
+     * rows at a time, {@link #VECTORS_PER_PASS} vectors per pass so that those activations are reused from cache by
      * every row of the block. Rows left over from fours go one at a time.
      */
     private void multiplyBlock(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, int first,
@@ -140,11 +139,14 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
     }
 
     /**
-     * Least rows per work chunk in decode. The pool cuts a range into about four chunks per thread, so the
+     * Least rows per work chunk in decode. The pool hands out a share of what remains (guided chunks), so the
      * large matrices, which dominate decode, get chunks of hundreds of rows or more and quarters far apart.
      */
     private static final int DECODE_GRAIN = 64;
-    /** Batches from this size go through dequantized tiles, smaller ones through the decode kernels per vector. */
+    /**
+     * Batches from this size go through dequantized tiles (unless the format fuses them), smaller ones through
+     * the decode kernels per vector.
+     */
     private static final int MIN_TILED_BATCH = 4;
     /** Up to this size a matrix is split evenly between the threads in decode (q, k, v and o of Qwen2.5-0.5B). */
     private static final long SMALL_MATRIX_BYTES = 2L << 20;
@@ -152,10 +154,9 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
     /**
      * Rows [start, end) with one vector (decode) or a small batch (formats with fused batch kernels), four
      * rows at a time taken from the four quarters of the range (rows s, s + q, s + 2q, s + 3q): four
-     * independent sums per activation load. Why quarters and not
-     * four adjacent rows: reading four streams a row apart (about a kilobyte) defeated the hardware
-     * prefetcher here and halved the bandwidth from memory, while streams a quarter of the range apart
-     * read as fast as one stream.
+     * independent sums per activation load. Why quarters and not four adjacent rows: reading four streams a
+     * row apart (about a kilobyte) defeated the hardware prefetcher here and halved the bandwidth from
+     * memory, while streams a quarter of the range apart read as fast as one stream.
      */
     private void multiplyQuarters(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, int start,
                                   int end, float[] scratch) {
