@@ -20,30 +20,31 @@ final class FloatRows {
         int b = from;
         for (; b + 6 <= to; b += 6) {
             VectorMath.tile4x6(w, w0, cols, x, b * xStride, xStride, main, acc, accOffset);
-            for (int k = 0; k < 4; k++) {
-                for (int j = 0; j < 6; j++) {
-                    float sum = VectorMath.sumStored(acc, accOffset + (6 * k + j) * VectorMath.LANES);
-                    out[outOffset + k * outRowStep + (b + j) * outStride] =
-                            addTail(sum, w, w0 + k * cols, x, (b + j) * xStride, main, cols);
-                }
-            }
+            finish(acc, accOffset, 6, w, w0, cols, main, x, xStride, b, out, outOffset, outRowStep, outStride);
         }
         for (; b + 4 <= to; b += 4) {
             VectorMath.tile4x4(w, w0, cols, x, b * xStride, xStride, main, acc, accOffset);
-            for (int k = 0; k < 4; k++) {
-                for (int j = 0; j < 4; j++) {
-                    float sum = VectorMath.sumStored(acc, accOffset + (4 * k + j) * VectorMath.LANES);
-                    out[outOffset + k * outRowStep + (b + j) * outStride] =
-                            addTail(sum, w, w0 + k * cols, x, (b + j) * xStride, main, cols);
-                }
-            }
+            finish(acc, accOffset, 4, w, w0, cols, main, x, xStride, b, out, outOffset, outRowStep, outStride);
         }
         for (; b < to; b++) {
             VectorMath.tile4x1(w, w0, cols, x, b * xStride, main, acc, accOffset);
-            for (int k = 0; k < 4; k++) {
-                float sum = VectorMath.sumStored(acc, accOffset + k * VectorMath.LANES);
-                out[outOffset + k * outRowStep + b * outStride] =
-                        addTail(sum, w, w0 + k * cols, x, b * xStride, main, cols);
+            finish(acc, accOffset, 1, w, w0, cols, main, x, xStride, b, out, outOffset, outRowStep, outStride);
+        }
+    }
+
+    /**
+     * The results of a tile of four rows and {@code width} vectors starting at vector {@code b}: the lane sum
+     * of the accumulator of row k and vector j (stored at {@code acc[accOffset + (width * k + j) * LANES]}),
+     * plus the columns [main, cols) that the tile left out.
+     */
+    private static void finish(float[] acc, int accOffset, int width, float[] w, int w0, int cols, int main,
+                               float[] x, int xStride, int b, float[] out, int outOffset, int outRowStep,
+                               int outStride) {
+        for (int k = 0; k < 4; k++) {
+            for (int j = 0; j < width; j++) {
+                float sum = VectorMath.sumStored(acc, accOffset + (width * k + j) * VectorMath.LANES);
+                out[outOffset + k * outRowStep + (b + j) * outStride] =
+                        addTail(sum, w, w0 + k * cols, x, (b + j) * xStride, main, cols);
             }
         }
     }

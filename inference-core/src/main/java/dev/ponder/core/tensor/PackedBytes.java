@@ -49,12 +49,12 @@ final class PackedBytes {
     }
 
     /**
-     * The lane sums of a four-row, four-vector tile stored at {@code buffer[(4 * k + j) * LANES]} (row k,
-     * vector j) to {@code out[outOffset + k * outRowStep + j * outStride]}.
+     * The lane sums of a fused kernel's tile of four rows and {@code vectors} vectors (up to four), stored at
+     * {@code buffer[(4 * k + j) * LANES]} (row k, vector j), to {@code out[outOffset + k * outRowStep + j * outStride]}.
      */
-    static void finish4x4(float[] buffer, float[] out, int outOffset, int outRowStep, int outStride) {
+    static void finishTile(float[] buffer, int vectors, float[] out, int outOffset, int outRowStep, int outStride) {
         for (int k = 0; k < 4; k++) {
-            for (int j = 0; j < 4; j++) {
+            for (int j = 0; j < vectors; j++) {
                 out[outOffset + k * outRowStep + j * outStride] = VectorMath.sumStored(buffer, (4 * k + j) * LANES);
             }
         }

@@ -238,7 +238,7 @@ public final class Q4_0Format extends BlockFormat {
             c31.intoArray(buffer, 13 * LANES);
             c32.intoArray(buffer, 14 * LANES);
             c33.intoArray(buffer, 15 * LANES);
-            PackedBytes.finish4x4(buffer, out, outOffset + b * outStride, outRowStep, outStride);
+            PackedBytes.finishTile(buffer, 4, out, outOffset + b * outStride, outRowStep, outStride);
         }
         if (b + 2 <= batch) {
             dotPair4(data, rowOffset, rowStep, cols, x, b * xStride, (b + 1) * xStride, out, outOffset + b * outStride,
@@ -310,9 +310,6 @@ public final class Q4_0Format extends BlockFormat {
         c21.intoArray(buffer, 9 * LANES);
         c30.intoArray(buffer, 12 * LANES);
         c31.intoArray(buffer, 13 * LANES);
-        for (int k = 0; k < 4; k++) {
-            out[outOffset + k * outRowStep] = VectorMath.sumStored(buffer, 4 * k * LANES);
-            out[outOffset + k * outRowStep + outStride] = VectorMath.sumStored(buffer, (4 * k + 1) * LANES);
-        }
+        PackedBytes.finishTile(buffer, 2, out, outOffset, outRowStep, outStride);
     }
 }
