@@ -23,6 +23,13 @@ public final class Q4_0Format extends BlockFormat {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 18;
     private static final int QS = 2;
+    /**
+     * The sixteen weights a block can hold, in units of its scale: {@code q - 8} for q = 0..15. With 16 lanes
+     * a block's table {@code LEVELS * d} holds exactly the reference's products {@code d * (q - 8)}, so a lane
+     * permute by the quant ({@code selectFrom}, which takes the index modulo 16 and so needs no mask for the
+     * low nibble) gives the weights bit for bit in one instruction instead of mask, subtract, convert, multiply.
+     */
+    private static final float[] LEVELS = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
 
     @Override
     public GgmlType type() {
@@ -49,6 +56,19 @@ public final class Q4_0Format extends BlockFormat {
             dequantizeReference(data, byteOffset, out, outOffset, count);
             return;
         }
+        if (LANES == 16) {
+            FloatVector levels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
+            for (int block = 0; block < count / BLOCK; block++) {
+                long base = byteOffset + (long) block * BLOCK_BYTES;
+                int o = outOffset + block * BLOCK;
+                IntVector t = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, base))).reinterpretAsInts();
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                q.selectFrom(t).reinterpretAsFloats().intoArray(out, o);
+                q.lanewise(LSHR, 4).selectFrom(t).reinterpretAsFloats().intoArray(out, o + 16);
+            }
+            return;
+        }
         for (int block = 0; block < count / BLOCK; block++) {
             long base = byteOffset + (long) block * BLOCK_BYTES;
             int o = outOffset + block * BLOCK;
@@ -69,17 +89,18 @@ public final class Q4_0Format extends BlockFormat {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
         // With 16 lanes a block is two chunks: the low nibbles (elements 0..15), then the high ones.
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         FloatVector acc = FloatVector.zero(VectorMath.F);
         int blocks = cols / BLOCK;
         for (int block = 0; block < blocks; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            IntVector t = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, base))).reinterpretAsInts();
             IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
-            acc = ((FloatVector) q.and(0x0F).sub(8).convert(I2F, 0)).mul(d)
+            acc = q.selectFrom(t).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(VectorMath.F, x, xi), acc);
-            acc = ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d)
+            acc = q.lanewise(LSHR, 4).selectFrom(t).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), acc);
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
@@ -95,16 +116,17 @@ public final class Q4_0Format extends BlockFormat {
             super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
             return;
         }
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         int blocks = cols / BLOCK;
         for (int block = 0; block < blocks; block++) {
             long off = (long) block * BLOCK_BYTES;
             int xi = xOffset + block * BLOCK;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
-            float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
-            float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
-            float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+            IntVector t0 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r0 + off))).reinterpretAsInts();
+            IntVector t1 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r1 + off))).reinterpretAsInts();
+            IntVector t2 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r2 + off))).reinterpretAsInts();
+            IntVector t3 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r3 + off))).reinterpretAsInts();
             IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
             IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
@@ -114,15 +136,15 @@ public final class Q4_0Format extends BlockFormat {
             IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
             FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi);
-            a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
-            a1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
-            a2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
-            a3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
+            a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(v, a0);
+            a1 = q1.selectFrom(t1).reinterpretAsFloats().fma(v, a1);
+            a2 = q2.selectFrom(t2).reinterpretAsFloats().fma(v, a2);
+            a3 = q3.selectFrom(t3).reinterpretAsFloats().fma(v, a3);
             v = FloatVector.fromArray(VectorMath.F, x, xi + 16);
-            a0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
-            a1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
-            a2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
-            a3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
+            a0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(v, a0);
+            a1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats().fma(v, a1);
+            a2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats().fma(v, a2);
+            a3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats().fma(v, a3);
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
@@ -151,6 +173,7 @@ public final class Q4_0Format extends BlockFormat {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         int blocks = cols / BLOCK;
         float[] buffer = scratch.length >= 16 * LANES ? scratch : new float[16 * LANES];
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         int b = 0;
         for (; b + 4 <= batch; b += 4) {
             int x0 = b * xStride, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
@@ -161,10 +184,10 @@ public final class Q4_0Format extends BlockFormat {
             for (int block = 0; block < blocks; block++) {
                 long off = (long) block * BLOCK_BYTES;
                 int xi = block * BLOCK;
-                float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
-                float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
-                float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
-                float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+                IntVector t0 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r0 + off))).reinterpretAsInts();
+                IntVector t1 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r1 + off))).reinterpretAsInts();
+                IntVector t2 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r2 + off))).reinterpretAsInts();
+                IntVector t3 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r3 + off))).reinterpretAsInts();
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
                 IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
@@ -173,10 +196,10 @@ public final class Q4_0Format extends BlockFormat {
                         .convertShape(B2I, INTS, 0);
                 IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                FloatVector w0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                FloatVector w0 = q0.selectFrom(t0).reinterpretAsFloats();
+                FloatVector w1 = q1.selectFrom(t1).reinterpretAsFloats();
+                FloatVector w2 = q2.selectFrom(t2).reinterpretAsFloats();
+                FloatVector w3 = q3.selectFrom(t3).reinterpretAsFloats();
                 FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
                 c00 = w0.fma(v, c00);
                 c10 = w1.fma(v, c10);
@@ -197,10 +220,10 @@ public final class Q4_0Format extends BlockFormat {
                 c13 = w1.fma(v, c13);
                 c23 = w2.fma(v, c23);
                 c33 = w3.fma(v, c33);
-                w0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
-                w1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
-                w2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
-                w3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                w0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
+                w1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats();
+                w2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats();
+                w3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats();
                 v = FloatVector.fromArray(VectorMath.F, x, x0 + xi + 16);
                 c00 = w0.fma(v, c00);
                 c10 = w1.fma(v, c10);
@@ -256,14 +279,15 @@ public final class Q4_0Format extends BlockFormat {
     private void dotPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int x0, int x1,
                           float[] out, int outOffset, int outRowStep, int outStride, float[] buffer) {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         FloatVector c00 = FloatVector.zero(VectorMath.F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
-            float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
-            float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
-            float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+            IntVector t0 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r0 + off))).reinterpretAsInts();
+            IntVector t1 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r1 + off))).reinterpretAsInts();
+            IntVector t2 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r2 + off))).reinterpretAsInts();
+            IntVector t3 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r3 + off))).reinterpretAsInts();
                 int xi = block * BLOCK;
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
@@ -273,10 +297,10 @@ public final class Q4_0Format extends BlockFormat {
                         .convertShape(B2I, INTS, 0);
                 IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                FloatVector w0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                FloatVector w0 = q0.selectFrom(t0).reinterpretAsFloats();
+                FloatVector w1 = q1.selectFrom(t1).reinterpretAsFloats();
+                FloatVector w2 = q2.selectFrom(t2).reinterpretAsFloats();
+                FloatVector w3 = q3.selectFrom(t3).reinterpretAsFloats();
                 FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
                 c00 = w0.fma(v, c00);
                 c10 = w1.fma(v, c10);
@@ -287,10 +311,10 @@ public final class Q4_0Format extends BlockFormat {
                 c11 = w1.fma(v, c11);
                 c21 = w2.fma(v, c21);
                 c31 = w3.fma(v, c31);
-                w0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0);
-                w1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1);
-                w2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2);
-                w3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3);
+                w0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
+                w1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats();
+                w2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats();
+                w3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats();
                 v = FloatVector.fromArray(VectorMath.F, x, x0 + xi + 16);
                 c00 = w0.fma(v, c00);
                 c10 = w1.fma(v, c10);
