@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Q4_K: super-blocks of 256 weights in 8 sub-blocks of 32. Layout: float16 {@code d}, float16
@@ -26,6 +27,20 @@ public final class Q4_KFormat extends BlockFormat {
     static final int BLOCK_BYTES = 144;
     static final int SCALES = 4;
     private static final int QS = 16;
+    /** The values a nibble can hold, as floats: row {@code q} of a sub-block's weight table. */
+    private static final float[] NIBBLES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    /*
+     * The eight scales and eight mins of a super-block unpacked in one 16-lane pass (lanes 0..7 the scales of
+     * sub-blocks 0..7, lanes 8..15 the mins), with the 12 packed bytes b0..b11 widened to int lanes:
+     *   field = (b[FIELD_BYTES] >>> FIELD_SHIFTS) & FIELD_MASKS  |  (b[TOP_BYTES] >>> 2) & TOP_MASKS
+     * i.e. scale j<4 = b[j] & 63, scale j>=4 = (b[j+4] & 15) | (b[j-4] >> 6) << 4, min j<4 = b[j+4] & 63,
+     * min j>=4 = (b[j+4] >> 4) | (b[j] >> 6) << 4, as subScale and subMin spell it.
+     */
+    private static final int[] FIELD_BYTES = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
+    private static final int[] FIELD_SHIFTS = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4};
+    private static final int[] FIELD_MASKS = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
+    private static final int[] TOP_BYTES = {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7};
+    private static final int[] TOP_MASKS = {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
 
     @Override
     public GgmlType type() {
@@ -168,5 +183,105 @@ public final class Q4_KFormat extends BlockFormat {
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
         return VectorMath.sumStored(buffer, 0);
+    }
+
+    /**
+     * Four rows side by side, each exactly as {@link #dotSingle}: four independent FMA chains, one activation
+     * load per chunk for the four rows. A sub-block's sixteen possible weights {@code scale * q - min} are
+     * computed once as a table (the same two float operations as the reference, so the same bits) and each
+     * chunk's weights are picked from it by a lane permute of the nibbles ({@code selectFrom} takes the index
+     * modulo 16, so the low nibble needs no mask). The scales and mins of the four rows are unpacked first,
+     * per super-block, into {@code scratch}, one vector pass per row (the field tables above).
+     */
+    @Override
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
+                              float[] out, int outOffset, int outRowStep, float[] scratch) {
+        if (LANES != 16 || scratch.length < 64) {
+            super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
+            return;
+        }
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
+        IntVector fieldBytes = IntVector.fromArray(INTS, FIELD_BYTES, 0);
+        IntVector fieldShifts = IntVector.fromArray(INTS, FIELD_SHIFTS, 0);
+        IntVector fieldMasks = IntVector.fromArray(INTS, FIELD_MASKS, 0);
+        IntVector topBytes = IntVector.fromArray(INTS, TOP_BYTES, 0);
+        IntVector topMasks = IntVector.fromArray(INTS, TOP_MASKS, 0);
+        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            // scratch[16k + j] = scale of sub-block j of row k, scratch[16k + 8 + j] = its min.
+            for (int k = 0; k < 4; k++) {
+                long base = rowOffset + k * rowStep + off;
+                int halves = data.get(LE_INT, base);
+                IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, base + SCALES, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0)).and(0xFF);
+                IntVector fields = fieldBytes.selectFrom(packed).lanewise(LSHR, fieldShifts).and(fieldMasks)
+                        .or(topBytes.selectFrom(packed).lanewise(LSHR, 2).and(topMasks));
+                FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
+                        .blend(Float.float16ToFloat((short) halves), firstEight);
+                factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
+            }
+            for (int pair = 0; pair < 4; pair++) {
+                long qs = off + QS + 32L * pair;
+                int xi = xOffset + block * BLOCK + 64 * pair;
+                int lo = 2 * pair, hi = 2 * pair + 1;
+                FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
+                FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+                FloatVector x2 = FloatVector.fromArray(VectorMath.F, x, xi + 32);
+                FloatVector x3 = FloatVector.fromArray(VectorMath.F, x, xi + 48);
+
+                IntVector t = levels.mul(scratch[lo]).sub(scratch[8 + lo]).reinterpretAsInts();
+                IntVector u = levels.mul(scratch[hi]).sub(scratch[8 + hi]).reinterpretAsInts();
+                IntVector qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a0 = qa.selectFrom(t).reinterpretAsFloats().fma(x0, a0);
+                a0 = qb.selectFrom(t).reinterpretAsFloats().fma(x1, a0);
+                a0 = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x2, a0);
+                a0 = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x3, a0);
+
+                t = levels.mul(scratch[16 + lo]).sub(scratch[24 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[16 + hi]).sub(scratch[24 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a1 = qa.selectFrom(t).reinterpretAsFloats().fma(x0, a1);
+                a1 = qb.selectFrom(t).reinterpretAsFloats().fma(x1, a1);
+                a1 = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x2, a1);
+                a1 = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x3, a1);
+
+                t = levels.mul(scratch[32 + lo]).sub(scratch[40 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[32 + hi]).sub(scratch[40 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a2 = qa.selectFrom(t).reinterpretAsFloats().fma(x0, a2);
+                a2 = qb.selectFrom(t).reinterpretAsFloats().fma(x1, a2);
+                a2 = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x2, a2);
+                a2 = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x3, a2);
+
+                t = levels.mul(scratch[48 + lo]).sub(scratch[56 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[48 + hi]).sub(scratch[56 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a3 = qa.selectFrom(t).reinterpretAsFloats().fma(x0, a3);
+                a3 = qb.selectFrom(t).reinterpretAsFloats().fma(x1, a3);
+                a3 = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x2, a3);
+                a3 = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().fma(x3, a3);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 }
