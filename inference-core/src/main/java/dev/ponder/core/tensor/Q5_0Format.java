@@ -28,6 +28,14 @@ public final class Q5_0Format extends BlockFormat {
     private static final int QS = 6;
     /** The low LANES bits: one fifth bit per lane of a chunk. */
     static final long LANE_BITS = (1L << LANES) - 1;
+    /** The 32 values a 5-bit quant stands for, in units of the block scale: {@code q - 16} for q = 0..31. */
+    private static final float[] LEVELS = new float[32];
+
+    static {
+        for (int q = 0; q < 32; q++) {
+            LEVELS[q] = q - 16;
+        }
+    }
 
     @Override
     public GgmlType type() {
@@ -102,5 +110,79 @@ public final class Q5_0Format extends BlockFormat {
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
         return VectorMath.sumStored(buffer, 0);
+    }
+
+    /**
+     * Four rows side by side, each exactly as {@link #dotSingle}: four independent FMA chains, one activation
+     * load per chunk for the four rows. A block's 32 possible weights {@code d * (q - 16)} are computed once as
+     * two 16-lane tables (the reference's products, so the same bits) and each chunk's weights are picked by a
+     * two-table permute of the 5-bit quants.
+     */
+    @Override
+    protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
+                              float[] out, int outOffset, int outRowStep, float[] scratch) {
+        if (LANES != 16) {
+            super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
+            return;
+        }
+        FloatVector lowLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
+        FloatVector highLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 16);
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
+            FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+            int qh = data.get(LE_INT, r0 + off + QH);
+            FloatVector scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r0 + off)));
+            IntVector low = lowLevels.mul(scale).reinterpretAsInts();
+            IntVector high = highLevels.mul(scale).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            a0 = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats().fma(x0, a0);
+            a0 = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats().fma(x1, a0);
+
+            qh = data.get(LE_INT, r1 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r1 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            a1 = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats().fma(x0, a1);
+            a1 = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats().fma(x1, a1);
+
+            qh = data.get(LE_INT, r2 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r2 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            a2 = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats().fma(x0, a2);
+            a2 = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats().fma(x1, a2);
+
+            qh = data.get(LE_INT, r3 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r3 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            a3 = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats().fma(x0, a3);
+            a3 = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats().fma(x1, a3);
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 }
