@@ -97,12 +97,18 @@ public final class Q4_KFormat extends BlockFormat {
         }
     }
 
+    /**
+     * With 16 lanes: per sub-block, the table of its sixteen weights and a nibble permute per chunk (as in
+     * {@link #dotSingle4}); otherwise the weights are converted and scaled lane by lane.
+     */
     @Override
     public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
         if (!PackedBytes.VECTOR) {
             dequantizeReference(data, byteOffset, out, outOffset, count);
             return;
         }
+        boolean tables = LANES == 16;
+        FloatVector levels = tables ? FloatVector.fromArray(VectorMath.F, NIBBLES, 0) : null;
         for (int block = 0; block < count / BLOCK; block++) {
             long base = byteOffset + (long) block * BLOCK_BYTES;
             int halves = data.get(LE_INT, base);
@@ -125,6 +131,19 @@ public final class Q4_KFormat extends BlockFormat {
                 float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
                 long qs = base + QS + 32L * pair;
                 int o = outOffset + block * BLOCK + 64 * pair;
+                if (tables) {
+                    IntVector t = levels.mul(scaleLo).sub(minLo).reinterpretAsInts();
+                    IntVector u = levels.mul(scaleHi).sub(minHi).reinterpretAsInts();
+                    IntVector qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    IntVector qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 16, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0);
+                    qa.selectFrom(t).reinterpretAsFloats().intoArray(out, o);
+                    qb.selectFrom(t).reinterpretAsFloats().intoArray(out, o + 16);
+                    qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().intoArray(out, o + 32);
+                    qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats().intoArray(out, o + 48);
+                    continue;
+                }
                 for (int l = 0; l < 32; l += LANES) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + l, LITTLE_ENDIAN)
                             .convertShape(B2I, INTS, 0);

@@ -66,6 +66,26 @@ public final class Q5_0Format extends BlockFormat {
             dequantizeReference(data, byteOffset, out, outOffset, count);
             return;
         }
+        if (LANES == 16) {
+            // As in dotSingle4: two tables of the block's weights and a two-table permute per chunk.
+            FloatVector lowLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
+            FloatVector highLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 16);
+            for (int block = 0; block < count / BLOCK; block++) {
+                long base = byteOffset + (long) block * BLOCK_BYTES;
+                int o = outOffset + block * BLOCK;
+                FloatVector scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, base)));
+                IntVector low = lowLevels.mul(scale).reinterpretAsInts();
+                IntVector high = highLevels.mul(scale).reinterpretAsInts();
+                int qh = data.get(LE_INT, base + QH);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                        .reinterpretAsFloats().intoArray(out, o);
+                q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                        .selectFrom(low, high).reinterpretAsFloats().intoArray(out, o + 16);
+            }
+            return;
+        }
         for (int block = 0; block < count / BLOCK; block++) {
             long base = byteOffset + (long) block * BLOCK_BYTES;
             int o = outOffset + block * BLOCK;
