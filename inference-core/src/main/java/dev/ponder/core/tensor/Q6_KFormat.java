@@ -152,8 +152,9 @@ public final class Q6_KFormat extends BlockFormat {
     }
 
     /**
-     * Four rows side by side, each exactly as {@link #dotSingle}: the single-row kernel is one FMA chain, so
-     * four rows give the FMA units four independent chains, and each activation chunk is loaded once for all four.
+     * Four rows as two pairs (see {@link #dotPair}). Why not four rows in one loop as the other formats do: that
+     * method is too large for C1, and a kernel left to the interpreter or to C1's code runs a hundred times
+     * slower until C2 compiles it, which in some runs took many seconds.
      */
     @Override
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
@@ -162,8 +163,21 @@ public final class Q6_KFormat extends BlockFormat {
             super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
             return;
         }
-        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
-        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        dotPair(data, rowOffset, rowStep, cols, x, xOffset, buffer, 0);
+        dotPair(data, rowOffset + 2 * rowStep, rowStep, cols, x, xOffset, buffer, 2 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
+    }
+
+    /**
+     * Two rows side by side, each exactly as {@link #dotSingle}: the single-row kernel is one FMA chain, so two
+     * rows give the FMA units two independent chains, and each activation chunk is loaded once for both. The two
+     * accumulators go to {@code buffer[at..]} and {@code buffer[at + LANES..]}.
+     */
+    private void dotPair(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
+                         float[] buffer, int at) {
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
             for (int half = 0; half < 2; half++) {
@@ -176,140 +190,74 @@ public final class Q6_KFormat extends BlockFormat {
                 FloatVector x5 = FloatVector.fromArray(VectorMath.F, x, xi + 80);
                 FloatVector x6 = FloatVector.fromArray(VectorMath.F, x, xi + 96);
                 FloatVector x7 = FloatVector.fromArray(VectorMath.F, x, xi + 112);
-                long ql0 = r0 + off + 64 * half, qh0 = r0 + off + QH + 32 * half;
-                long scales0 = data.get(LE_LONG, r0 + off + SCALES + 8 * half);
-                float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off + D));
-                IntVector firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql0, LITTLE_ENDIAN)
+                long ql = r0 + off + 64 * half;
+                long qh = r0 + off + QH + 32 * half;
+                long scales = data.get(LE_LONG, r0 + off + SCALES + 8 * half);
+                float d = Float.float16ToFloat(data.get(LE_SHORT, r0 + off + D));
+                IntVector firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql0 + 16, LITTLE_ENDIAN)
+                IntVector firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 16, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql0 + 32, LITTLE_ENDIAN)
+                IntVector secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql0 + 48, LITTLE_ENDIAN)
+                IntVector secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 48, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh0, LITTLE_ENDIAN)
+                IntVector topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                IntVector topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh0 + 16, LITTLE_ENDIAN)
+                IntVector topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh + 16, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
                 a0 = ((FloatVector) firstA.and(0x0F).or(topA.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) scales0).fma(x0, a0);
+                        .mul(d * (byte) scales).fma(x0, a0);
                 a0 = ((FloatVector) firstB.and(0x0F).or(topB.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 8)).fma(x1, a0);
+                        .mul(d * (byte) (scales >>> 8)).fma(x1, a0);
                 a0 = ((FloatVector) secondA.and(0x0F).or(topA.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 16)).fma(x2, a0);
+                        .mul(d * (byte) (scales >>> 16)).fma(x2, a0);
                 a0 = ((FloatVector) secondB.and(0x0F).or(topB.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 24)).fma(x3, a0);
+                        .mul(d * (byte) (scales >>> 24)).fma(x3, a0);
                 a0 = ((FloatVector) firstA.lanewise(LSHR, 4).and(0x0F).or(topA.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 32)).fma(x4, a0);
+                        .mul(d * (byte) (scales >>> 32)).fma(x4, a0);
                 a0 = ((FloatVector) firstB.lanewise(LSHR, 4).and(0x0F).or(topB.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 40)).fma(x5, a0);
+                        .mul(d * (byte) (scales >>> 40)).fma(x5, a0);
                 a0 = ((FloatVector) secondA.lanewise(LSHR, 4).and(0x0F).or(topA.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 48)).fma(x6, a0);
+                        .mul(d * (byte) (scales >>> 48)).fma(x6, a0);
                 a0 = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d0 * (byte) (scales0 >>> 56)).fma(x7, a0);
+                        .mul(d * (byte) (scales >>> 56)).fma(x7, a0);
 
-                long ql1 = r1 + off + 64 * half, qh1 = r1 + off + QH + 32 * half;
-                long scales1 = data.get(LE_LONG, r1 + off + SCALES + 8 * half);
-                float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off + D));
-                firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql1, LITTLE_ENDIAN)
+                ql = r1 + off + 64 * half;
+                qh = r1 + off + QH + 32 * half;
+                scales = data.get(LE_LONG, r1 + off + SCALES + 8 * half);
+                d = Float.float16ToFloat(data.get(LE_SHORT, r1 + off + D));
+                firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql1 + 16, LITTLE_ENDIAN)
+                firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 16, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql1 + 32, LITTLE_ENDIAN)
+                secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql1 + 48, LITTLE_ENDIAN)
+                secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 48, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh1, LITTLE_ENDIAN)
+                topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
-                topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh1 + 16, LITTLE_ENDIAN)
+                topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh + 16, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);
                 a1 = ((FloatVector) firstA.and(0x0F).or(topA.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) scales1).fma(x0, a1);
+                        .mul(d * (byte) scales).fma(x0, a1);
                 a1 = ((FloatVector) firstB.and(0x0F).or(topB.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 8)).fma(x1, a1);
+                        .mul(d * (byte) (scales >>> 8)).fma(x1, a1);
                 a1 = ((FloatVector) secondA.and(0x0F).or(topA.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 16)).fma(x2, a1);
+                        .mul(d * (byte) (scales >>> 16)).fma(x2, a1);
                 a1 = ((FloatVector) secondB.and(0x0F).or(topB.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 24)).fma(x3, a1);
+                        .mul(d * (byte) (scales >>> 24)).fma(x3, a1);
                 a1 = ((FloatVector) firstA.lanewise(LSHR, 4).and(0x0F).or(topA.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 32)).fma(x4, a1);
+                        .mul(d * (byte) (scales >>> 32)).fma(x4, a1);
                 a1 = ((FloatVector) firstB.lanewise(LSHR, 4).and(0x0F).or(topB.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 40)).fma(x5, a1);
+                        .mul(d * (byte) (scales >>> 40)).fma(x5, a1);
                 a1 = ((FloatVector) secondA.lanewise(LSHR, 4).and(0x0F).or(topA.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 48)).fma(x6, a1);
+                        .mul(d * (byte) (scales >>> 48)).fma(x6, a1);
                 a1 = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d1 * (byte) (scales1 >>> 56)).fma(x7, a1);
-
-                long ql2 = r2 + off + 64 * half, qh2 = r2 + off + QH + 32 * half;
-                long scales2 = data.get(LE_LONG, r2 + off + SCALES + 8 * half);
-                float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off + D));
-                firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql2, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql2 + 16, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql2 + 32, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql2 + 48, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh2, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh2 + 16, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                a2 = ((FloatVector) firstA.and(0x0F).or(topA.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) scales2).fma(x0, a2);
-                a2 = ((FloatVector) firstB.and(0x0F).or(topB.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 8)).fma(x1, a2);
-                a2 = ((FloatVector) secondA.and(0x0F).or(topA.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 16)).fma(x2, a2);
-                a2 = ((FloatVector) secondB.and(0x0F).or(topB.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 24)).fma(x3, a2);
-                a2 = ((FloatVector) firstA.lanewise(LSHR, 4).and(0x0F).or(topA.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 32)).fma(x4, a2);
-                a2 = ((FloatVector) firstB.lanewise(LSHR, 4).and(0x0F).or(topB.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 40)).fma(x5, a2);
-                a2 = ((FloatVector) secondA.lanewise(LSHR, 4).and(0x0F).or(topA.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 48)).fma(x6, a2);
-                a2 = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d2 * (byte) (scales2 >>> 56)).fma(x7, a2);
-
-                long ql3 = r3 + off + 64 * half, qh3 = r3 + off + QH + 32 * half;
-                long scales3 = data.get(LE_LONG, r3 + off + SCALES + 8 * half);
-                float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off + D));
-                firstA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql3, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                firstB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql3 + 16, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                secondA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql3 + 32, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                secondB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql3 + 48, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                topA = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh3, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                topB = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qh3 + 16, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                a3 = ((FloatVector) firstA.and(0x0F).or(topA.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) scales3).fma(x0, a3);
-                a3 = ((FloatVector) firstB.and(0x0F).or(topB.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 8)).fma(x1, a3);
-                a3 = ((FloatVector) secondA.and(0x0F).or(topA.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 16)).fma(x2, a3);
-                a3 = ((FloatVector) secondB.and(0x0F).or(topB.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 24)).fma(x3, a3);
-                a3 = ((FloatVector) firstA.lanewise(LSHR, 4).and(0x0F).or(topA.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 32)).fma(x4, a3);
-                a3 = ((FloatVector) firstB.lanewise(LSHR, 4).and(0x0F).or(topB.and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 40)).fma(x5, a3);
-                a3 = ((FloatVector) secondA.lanewise(LSHR, 4).and(0x0F).or(topA.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 48)).fma(x6, a3);
-                a3 = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32).convert(I2F, 0))
-                        .mul(d3 * (byte) (scales3 >>> 56)).fma(x7, a3);
+                        .mul(d * (byte) (scales >>> 56)).fma(x7, a1);
             }
         }
-        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
-        a0.intoArray(buffer, 0);
-        a1.intoArray(buffer, LANES);
-        a2.intoArray(buffer, 2 * LANES);
-        a3.intoArray(buffer, 3 * LANES);
-        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
+        a0.intoArray(buffer, at);
+        a1.intoArray(buffer, at + LANES);
     }
 }
