@@ -14,7 +14,6 @@ import dev.ponder.app.stream.PonderTopology;
 import dev.ponder.app.stream.RequestMapper;
 import dev.ponder.app.stream.ThrottlingClientSupplier;
 import dev.ponder.core.engine.Engine;
-import dev.ponder.core.engine.GenerationRequest;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
@@ -28,7 +27,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -273,15 +271,16 @@ public final class PonderService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int unfinished = inFlight.withEngine();
+        int running = inFlight.withEngine();
         boolean closedInTime = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(60)));
         if (!closedInTime) {
             LOG.warn("Kafka Streams did not close within 60 s");
         }
-        List<GenerationRequest> handedBack = engine.shutdown(Duration.ZERO);
-        LOG.info("stopped; {} unfinished jobs stay in the store for the instance that takes over their partitions",
-                Math.max(unfinished, handedBack.size()));
+        engine.shutdown(Duration.ZERO); // what it hands back is in the tasks' stores already
+        // Counted as the tasks close: the stream thread may still store records it had fetched while it closes.
+        LOG.info("stopped; {} unfinished jobs ({} of them running at the end of the grace period) stay in the store "
+                + "for the instance that takes over their partitions", inFlight.leftInStores(), running);
         sampler.shutdownNow();
         OpsServer server = http;
         if (server != null) {

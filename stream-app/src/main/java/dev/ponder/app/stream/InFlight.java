@@ -16,6 +16,7 @@ public final class InFlight {
     private final AtomicLong submissions = new AtomicLong();
     private final int limit;
     private volatile boolean draining;
+    private final AtomicInteger leftInStores = new AtomicInteger();
 
     public InFlight(int limit) {
         this.limit = limit;
@@ -72,9 +73,20 @@ public final class InFlight {
         return submitted.get();
     }
 
-    /** Stop fetching and stop submitting (graceful shutdown). */
+    /** Stop fetching and stop submitting (graceful shutdown); from now on {@link #leftInStores} counts. */
     public void drain() {
+        leftInStores.set(0);
         draining = true;
+    }
+
+    /** A task closed with {@code jobs} unanswered jobs left in its store (for the shutdown summary). */
+    public void leftInStore(int jobs) {
+        leftInStores.addAndGet(jobs);
+    }
+
+    /** Unanswered jobs that tasks closed since {@link #drain} left in their stores. */
+    public int leftInStores() {
+        return leftInStores.get();
     }
 
     public boolean draining() {

@@ -289,6 +289,7 @@ public final class JobProcessor implements Processor<byte[], ReasoningRequest, b
         }
         if (!held.isEmpty()) {
             LOG.info("task {}: closed with {} jobs left in the store", owner, held.size());
+            services.inFlight().leftInStore(held.size());
         }
         held.clear();
         waiting.clear();
