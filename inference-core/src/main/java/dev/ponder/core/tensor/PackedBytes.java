@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Shapes shared by the packed-integer formats. Their kernels load one float vector's worth of quant
  * bytes (LANES bytes), widen them once to int lanes, isolate nibbles and bit fields there with native
  * int shifts and masks (x86 has no byte shifts), and convert to float: each weight is then one exact
- * int-to-float conversion followed by the same scalar float operations as the reference.
+ * int-to-float conversion followed by the same scalar float operations as the reference. The 4- and 5-bit
+ * formats (Q4_0, Q5_0, Q4_K) instead compute a block's few possible weights once, with the reference's
+ * own operations, as a 16-lane table (two for 5 bits), and pick each lane's weight with a permute.
  *
  * <p>Why the kernels spell out every vector operation and keep method calls out of their loops: once
  * C2's inlining budget (NodeCountInliningCutoff) is spent, a helper becomes a real call; vectors passed
