@@ -303,4 +303,161 @@ public final class Q4_KFormat extends BlockFormat {
         a3.intoArray(buffer, 3 * LANES);
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
+
+    /**
+     * Two or three vectors (a batch that tiles would not pay for) read the quantized rows once, where the decode
+     * kernel would read them once per vector: for a large model, whose decode is bound by memory, that is what a
+     * small batch costs.
+     */
+    @Override
+    public boolean fusesBatch(int batch) {
+        return LANES == 16 && batch <= 3;
+    }
+
+    /** A pair of vectors through {@link #dotVectorPair4}, and a third, if any, through the decode kernel. */
+    @Override
+    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        int b = 0;
+        if (batch >= 2 && scratch.length >= 16 * LANES) {
+            dotVectorPair4(data, rowOffset, rowStep, cols, x, 0, xStride, out, outOffset, outRowStep, outStride,
+                    scratch);
+            b = 2;
+        }
+        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
+                scratch);
+    }
+
+    /**
+     * Four rows with two vectors (at {@code x[x0..]} and {@code x[x0 + xStride..]}), each result exactly as
+     * {@link #dotSingle} gives it: the rows' weights are picked from their tables once per chunk and used for
+     * both vectors (eight accumulators).
+     */
+    private void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int x0Offset,
+                                int xStride, float[] out, int outOffset, int outRowStep, int outStride,
+                                float[] scratch) {
+        FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
+        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        int y0Offset = x0Offset + xStride;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            // scratch[16k + j] = scale of sub-block j of row k, scratch[16k + 8 + j] = its min (as in dotSingle4).
+            for (int k = 0; k < 4; k++) {
+                long base = rowOffset + k * rowStep + off;
+                int halves = data.get(LE_INT, base);
+                IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, base + SCALES, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0)).and(0xFF);
+                IntVector fields = IntVector.fromArray(INTS, FIELD_BYTES, 0).selectFrom(packed)
+                        .lanewise(LSHR, IntVector.fromArray(INTS, FIELD_SHIFTS, 0))
+                        .and(IntVector.fromArray(INTS, FIELD_MASKS, 0))
+                        .or(IntVector.fromArray(INTS, TOP_BYTES, 0).selectFrom(packed).lanewise(LSHR, 2)
+                                .and(IntVector.fromArray(INTS, TOP_MASKS, 0)));
+                FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
+                        .blend(Float.float16ToFloat((short) halves), firstEight);
+                factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
+            }
+            for (int pair = 0; pair < 4; pair++) {
+                long qs = off + QS + 32L * pair;
+                int xi = x0Offset + block * BLOCK + 64 * pair;
+                int yi = y0Offset + block * BLOCK + 64 * pair;
+                int lo = 2 * pair, hi = 2 * pair + 1;
+                FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
+                FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+                FloatVector x2 = FloatVector.fromArray(VectorMath.F, x, xi + 32);
+                FloatVector x3 = FloatVector.fromArray(VectorMath.F, x, xi + 48);
+                FloatVector y0 = FloatVector.fromArray(VectorMath.F, x, yi);
+                FloatVector y1 = FloatVector.fromArray(VectorMath.F, x, yi + 16);
+                FloatVector y2 = FloatVector.fromArray(VectorMath.F, x, yi + 32);
+                FloatVector y3 = FloatVector.fromArray(VectorMath.F, x, yi + 48);
+                IntVector t = levels.mul(scratch[0 + lo]).sub(scratch[8 + lo]).reinterpretAsInts();
+                IntVector u = levels.mul(scratch[0 + hi]).sub(scratch[8 + hi]).reinterpretAsInts();
+                IntVector qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                FloatVector w = qa.selectFrom(t).reinterpretAsFloats();
+                a0 = w.fma(x0, a0);
+                b0 = w.fma(y0, b0);
+                w = qb.selectFrom(t).reinterpretAsFloats();
+                a0 = w.fma(x1, a0);
+                b0 = w.fma(y1, b0);
+                w = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a0 = w.fma(x2, a0);
+                b0 = w.fma(y2, b0);
+                w = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a0 = w.fma(x3, a0);
+                b0 = w.fma(y3, b0);
+
+                t = levels.mul(scratch[16 + lo]).sub(scratch[24 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[16 + hi]).sub(scratch[24 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                w = qa.selectFrom(t).reinterpretAsFloats();
+                a1 = w.fma(x0, a1);
+                b1 = w.fma(y0, b1);
+                w = qb.selectFrom(t).reinterpretAsFloats();
+                a1 = w.fma(x1, a1);
+                b1 = w.fma(y1, b1);
+                w = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a1 = w.fma(x2, a1);
+                b1 = w.fma(y2, b1);
+                w = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a1 = w.fma(x3, a1);
+                b1 = w.fma(y3, b1);
+
+                t = levels.mul(scratch[32 + lo]).sub(scratch[40 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[32 + hi]).sub(scratch[40 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                w = qa.selectFrom(t).reinterpretAsFloats();
+                a2 = w.fma(x0, a2);
+                b2 = w.fma(y0, b2);
+                w = qb.selectFrom(t).reinterpretAsFloats();
+                a2 = w.fma(x1, a2);
+                b2 = w.fma(y1, b2);
+                w = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a2 = w.fma(x2, a2);
+                b2 = w.fma(y2, b2);
+                w = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a2 = w.fma(x3, a2);
+                b2 = w.fma(y3, b2);
+
+                t = levels.mul(scratch[48 + lo]).sub(scratch[56 + lo]).reinterpretAsInts();
+                u = levels.mul(scratch[48 + hi]).sub(scratch[56 + hi]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                w = qa.selectFrom(t).reinterpretAsFloats();
+                a3 = w.fma(x0, a3);
+                b3 = w.fma(y0, b3);
+                w = qb.selectFrom(t).reinterpretAsFloats();
+                a3 = w.fma(x1, a3);
+                b3 = w.fma(y1, b3);
+                w = qa.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a3 = w.fma(x2, a3);
+                b3 = w.fma(y2, b3);
+                w = qb.lanewise(LSHR, 4).selectFrom(u).reinterpretAsFloats();
+                a3 = w.fma(x3, a3);
+                b3 = w.fma(y3, b3);
+            }
+        }
+        // Row k's two accumulators at buffer[(4k + j) * LANES], j = 0, 1, as finishTile reads them.
+        a0.intoArray(scratch, 0);
+        b0.intoArray(scratch, LANES);
+        a1.intoArray(scratch, 4 * LANES);
+        b1.intoArray(scratch, 5 * LANES);
+        a2.intoArray(scratch, 8 * LANES);
+        b2.intoArray(scratch, 9 * LANES);
+        a3.intoArray(scratch, 12 * LANES);
+        b3.intoArray(scratch, 13 * LANES);
+        PackedBytes.finishTile(scratch, 2, out, outOffset, outRowStep, outStride);
+    }
 }
