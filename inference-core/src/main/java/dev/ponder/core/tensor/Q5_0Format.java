@@ -205,4 +205,116 @@ public final class Q5_0Format extends BlockFormat {
         a3.intoArray(buffer, 3 * LANES);
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
+
+    /**
+     * Two or three vectors (a batch that tiles would not pay for) read the quantized rows once per pair of
+     * vectors, where the decode kernel would read them once per vector (see {@link Q4_KFormat#fusesBatch}).
+     */
+    @Override
+    public boolean fusesBatch(int batch) {
+        return LANES == 16 && batch <= 3;
+    }
+
+    /** A pair of vectors through {@link #dotVectorPair4}, and a third, if any, through the decode kernel. */
+    @Override
+    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        int b = 0;
+        if (batch >= 2 && scratch.length >= 16 * LANES) {
+            dotVectorPair4(data, rowOffset, rowStep, cols, x, xStride, out, outOffset, outRowStep, outStride, scratch);
+            b = 2;
+        }
+        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
+                scratch);
+    }
+
+    /**
+     * Four rows with two vectors (at {@code x[0..]} and {@code x[xStride..]}), each result exactly as
+     * {@link #dotSingle} gives it: each chunk's weights are picked from the tables once for both vectors.
+     */
+    private void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        FloatVector lowLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
+        FloatVector highLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 16);
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            int xi = block * BLOCK;
+            FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
+            FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);
+            FloatVector y0 = FloatVector.fromArray(VectorMath.F, x, xStride + xi);
+            FloatVector y1 = FloatVector.fromArray(VectorMath.F, x, xStride + xi + 16);
+            int qh = data.get(LE_INT, r0 + off + QH);
+            FloatVector scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r0 + off)));
+            IntVector low = lowLevels.mul(scale).reinterpretAsInts();
+            IntVector high = highLevels.mul(scale).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            FloatVector w = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            b0 = w.fma(y0, b0);
+            w = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats();
+            a0 = w.fma(x1, a0);
+            b0 = w.fma(y1, b0);
+
+            qh = data.get(LE_INT, r1 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r1 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            w = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats();
+            a1 = w.fma(x0, a1);
+            b1 = w.fma(y0, b1);
+            w = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats();
+            a1 = w.fma(x1, a1);
+            b1 = w.fma(y1, b1);
+
+            qh = data.get(LE_INT, r2 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r2 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            w = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats();
+            a2 = w.fma(x0, a2);
+            b2 = w.fma(y0, b2);
+            w = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats();
+            a2 = w.fma(x1, a2);
+            b2 = w.fma(y1, b2);
+
+            qh = data.get(LE_INT, r3 + off + QH);
+            scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r3 + off)));
+            low = lowLevels.mul(scale).reinterpretAsInts();
+            high = highLevels.mul(scale).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            w = q.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFFFF)).selectFrom(low, high)
+                    .reinterpretAsFloats();
+            a3 = w.fma(x0, a3);
+            b3 = w.fma(y0, b3);
+            w = q.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh >>> 16))
+                    .selectFrom(low, high).reinterpretAsFloats();
+            a3 = w.fma(x1, a3);
+            b3 = w.fma(y1, b3);
+        }
+        // Row k's accumulator for vector j at scratch[(4k + j) * LANES], as finishTile reads them.
+        a0.intoArray(scratch, 0);
+        b0.intoArray(scratch, LANES);
+        a1.intoArray(scratch, 4 * LANES);
+        b1.intoArray(scratch, 5 * LANES);
+        a2.intoArray(scratch, 8 * LANES);
+        b2.intoArray(scratch, 9 * LANES);
+        a3.intoArray(scratch, 12 * LANES);
+        b3.intoArray(scratch, 13 * LANES);
+        PackedBytes.finishTile(scratch, 2, out, outOffset, outRowStep, outStride);
+    }
 }
