@@ -93,7 +93,40 @@ public abstract class BlockFormat implements WeightFormat {
      */
     protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
                              int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
-        throw new UnsupportedOperationException(type() + " has no fused batch kernel");
+        if (!hasVectorPairKernel()) {
+            throw new UnsupportedOperationException(type() + " has no fused batch kernel");
+        }
+        int b = 0;
+        if (batch >= 2 && scratch.length >= 16 * VectorMath.LANES) {
+            dotVectorPair4(data, rowOffset, rowStep, cols, x, xStride, out, outOffset, outRowStep, outStride, scratch);
+            b = 2;
+        }
+        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
+                scratch);
+    }
+
+    /**
+     * Whether the format has {@link #dotVectorPair4}. Then batches of 2 and 3 read the quantized rows once per pair
+     * of vectors (a third goes through the decode kernel) instead of once per vector through the decode kernel:
+     * for a large model, whose decode is bound by memory, reading the rows is the whole cost of a small batch.
+     */
+    protected boolean hasVectorPairKernel() {
+        return false;
+    }
+
+    @Override
+    public boolean fusesBatch(int batch) {
+        return hasVectorPairKernel() && batch <= 3;
+    }
+
+    /**
+     * Four rows with the two vectors at {@code x[0..]} and {@code x[xStride..]}, each result exactly as
+     * {@link #dotSingle} gives it; results as {@link #dotBatch4} places them. {@code scratch} holds at least
+     * 16 LANES floats. Only called when {@link #hasVectorPairKernel}.
+     */
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        throw new UnsupportedOperationException(type() + " has no two-vector kernel");
     }
 
     /** Vectors [from, batch) of a fused batch kernel that did not fill a group: the four-row decode kernel each. */

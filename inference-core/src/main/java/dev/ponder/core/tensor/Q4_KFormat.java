@@ -304,44 +304,25 @@ public final class Q4_KFormat extends BlockFormat {
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 
-    /**
-     * Two or three vectors (a batch that tiles would not pay for) read the quantized rows once, where the decode
-     * kernel would read them once per vector: for a large model, whose decode is bound by memory, that is what a
-     * small batch costs.
-     */
+    /** Batches of 2 and 3 go through {@link #dotVectorPair4} (see {@link BlockFormat#hasVectorPairKernel}). */
     @Override
-    public boolean fusesBatch(int batch) {
-        return LANES == 16 && batch <= 3;
-    }
-
-    /** A pair of vectors through {@link #dotVectorPair4}, and a third, if any, through the decode kernel. */
-    @Override
-    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
-        int b = 0;
-        if (batch >= 2 && scratch.length >= 16 * LANES) {
-            dotVectorPair4(data, rowOffset, rowStep, cols, x, 0, xStride, out, outOffset, outRowStep, outStride,
-                    scratch);
-            b = 2;
-        }
-        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
-                scratch);
+    protected boolean hasVectorPairKernel() {
+        return LANES == 16;
     }
 
     /**
-     * Four rows with two vectors (at {@code x[x0..]} and {@code x[x0 + xStride..]}), each result exactly as
+     * Four rows with two vectors (at {@code x[0..]} and {@code x[xStride..]}), each result exactly as
      * {@link #dotSingle} gives it: the rows' weights are picked from their tables once per chunk and used for
      * both vectors (eight accumulators).
      */
-    private void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int x0Offset,
-                                int xStride, float[] out, int outOffset, int outRowStep, int outStride,
-                                float[] scratch) {
+    @Override
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
         FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
         VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
-        int y0Offset = x0Offset + xStride;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
             // scratch[16k + j] = scale of sub-block j of row k, scratch[16k + 8 + j] = its min (as in dotSingle4).
@@ -361,8 +342,8 @@ public final class Q4_KFormat extends BlockFormat {
             }
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
-                int xi = x0Offset + block * BLOCK + 64 * pair;
-                int yi = y0Offset + block * BLOCK + 64 * pair;
+                int xi = block * BLOCK + 64 * pair;
+                int yi = xStride + block * BLOCK + 64 * pair;
                 int lo = 2 * pair, hi = 2 * pair + 1;
                 FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
                 FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);

@@ -206,34 +206,19 @@ public final class Q5_0Format extends BlockFormat {
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 
-    /**
-     * Two or three vectors (a batch that tiles would not pay for) read the quantized rows once per pair of
-     * vectors, where the decode kernel would read them once per vector (see {@link Q4_KFormat#fusesBatch}).
-     */
+    /** Batches of 2 and 3 go through {@link #dotVectorPair4} (see {@link BlockFormat#hasVectorPairKernel}). */
     @Override
-    public boolean fusesBatch(int batch) {
-        return LANES == 16 && batch <= 3;
-    }
-
-    /** A pair of vectors through {@link #dotVectorPair4}, and a third, if any, through the decode kernel. */
-    @Override
-    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
-        int b = 0;
-        if (batch >= 2 && scratch.length >= 16 * LANES) {
-            dotVectorPair4(data, rowOffset, rowStep, cols, x, xStride, out, outOffset, outRowStep, outStride, scratch);
-            b = 2;
-        }
-        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
-                scratch);
+    protected boolean hasVectorPairKernel() {
+        return LANES == 16;
     }
 
     /**
      * Four rows with two vectors (at {@code x[0..]} and {@code x[xStride..]}), each result exactly as
      * {@link #dotSingle} gives it: each chunk's weights are picked from the tables once for both vectors.
      */
-    private void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                                float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+    @Override
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
         FloatVector lowLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         FloatVector highLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 16);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
