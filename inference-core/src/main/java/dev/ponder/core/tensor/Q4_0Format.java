@@ -288,43 +288,43 @@ public final class Q4_0Format extends BlockFormat {
             IntVector t1 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r1 + off))).reinterpretAsInts();
             IntVector t2 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r2 + off))).reinterpretAsInts();
             IntVector t3 = levels.mul(Float.float16ToFloat(data.get(LE_SHORT, r3 + off))).reinterpretAsInts();
-                int xi = block * BLOCK;
-                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0);
-                FloatVector w0 = q0.selectFrom(t0).reinterpretAsFloats();
-                FloatVector w1 = q1.selectFrom(t1).reinterpretAsFloats();
-                FloatVector w2 = q2.selectFrom(t2).reinterpretAsFloats();
-                FloatVector w3 = q3.selectFrom(t3).reinterpretAsFloats();
-                FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
-                c00 = w0.fma(v, c00);
-                c10 = w1.fma(v, c10);
-                c20 = w2.fma(v, c20);
-                c30 = w3.fma(v, c30);
-                v = FloatVector.fromArray(VectorMath.F, x, x1 + xi);
-                c01 = w0.fma(v, c01);
-                c11 = w1.fma(v, c11);
-                c21 = w2.fma(v, c21);
-                c31 = w3.fma(v, c31);
-                w0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
-                w1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats();
-                w2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats();
-                w3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats();
-                v = FloatVector.fromArray(VectorMath.F, x, x0 + xi + 16);
-                c00 = w0.fma(v, c00);
-                c10 = w1.fma(v, c10);
-                c20 = w2.fma(v, c20);
-                c30 = w3.fma(v, c30);
-                v = FloatVector.fromArray(VectorMath.F, x, x1 + xi + 16);
-                c01 = w0.fma(v, c01);
-                c11 = w1.fma(v, c11);
-                c21 = w2.fma(v, c21);
-                c31 = w3.fma(v, c31);
+            int xi = block * BLOCK;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            FloatVector w0 = q0.selectFrom(t0).reinterpretAsFloats();
+            FloatVector w1 = q1.selectFrom(t1).reinterpretAsFloats();
+            FloatVector w2 = q2.selectFrom(t2).reinterpretAsFloats();
+            FloatVector w3 = q3.selectFrom(t3).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
+            c00 = w0.fma(v, c00);
+            c10 = w1.fma(v, c10);
+            c20 = w2.fma(v, c20);
+            c30 = w3.fma(v, c30);
+            v = FloatVector.fromArray(VectorMath.F, x, x1 + xi);
+            c01 = w0.fma(v, c01);
+            c11 = w1.fma(v, c11);
+            c21 = w2.fma(v, c21);
+            c31 = w3.fma(v, c31);
+            w0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
+            w1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats();
+            w2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats();
+            w3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats();
+            v = FloatVector.fromArray(VectorMath.F, x, x0 + xi + 16);
+            c00 = w0.fma(v, c00);
+            c10 = w1.fma(v, c10);
+            c20 = w2.fma(v, c20);
+            c30 = w3.fma(v, c30);
+            v = FloatVector.fromArray(VectorMath.F, x, x1 + xi + 16);
+            c01 = w0.fma(v, c01);
+            c11 = w1.fma(v, c11);
+            c21 = w2.fma(v, c21);
+            c31 = w3.fma(v, c31);
         }
         c00.intoArray(buffer, 0 * LANES);
         c01.intoArray(buffer, 1 * LANES);
