@@ -210,7 +210,7 @@ public final class Q4_KFormat extends BlockFormat {
      * computed once as a table (the same two float operations as the reference, so the same bits) and each
      * chunk's weights are picked from it by a lane permute of the nibbles ({@code selectFrom} takes the index
      * modulo 16, so the low nibble needs no mask). The scales and mins of the four rows are unpacked first,
-     * per super-block, into {@code scratch}, one vector pass per row (the field tables above).
+     * per super-block, into {@code scratch} (unpackScalesAndMins).
      */
     @Override
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
@@ -220,28 +220,11 @@ public final class Q4_KFormat extends BlockFormat {
             return;
         }
         FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
-        IntVector fieldBytes = IntVector.fromArray(INTS, FIELD_BYTES, 0);
-        IntVector fieldShifts = IntVector.fromArray(INTS, FIELD_SHIFTS, 0);
-        IntVector fieldMasks = IntVector.fromArray(INTS, FIELD_MASKS, 0);
-        IntVector topBytes = IntVector.fromArray(INTS, TOP_BYTES, 0);
-        IntVector topMasks = IntVector.fromArray(INTS, TOP_MASKS, 0);
-        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            // scratch[16k + j] = scale of sub-block j of row k, scratch[16k + 8 + j] = its min.
-            for (int k = 0; k < 4; k++) {
-                long base = rowOffset + k * rowStep + off;
-                int halves = data.get(LE_INT, base);
-                IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, base + SCALES, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0)).and(0xFF);
-                IntVector fields = fieldBytes.selectFrom(packed).lanewise(LSHR, fieldShifts).and(fieldMasks)
-                        .or(topBytes.selectFrom(packed).lanewise(LSHR, 2).and(topMasks));
-                FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
-                        .blend(Float.float16ToFloat((short) halves), firstEight);
-                factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
-            }
+            unpackScalesAndMins(data, rowOffset + off, rowStep, scratch);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
                 int xi = xOffset + block * BLOCK + 64 * pair;
@@ -304,6 +287,30 @@ public final class Q4_KFormat extends BlockFormat {
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 
+    /**
+     * The scales and mins of the super-blocks at {@code base + k * rowStep} (k = 0..3, four rows) as floats:
+     * {@code scratch[16k + j]} = d * scale of sub-block j, {@code scratch[16k + 8 + j]} = dmin * its min, the
+     * reference's products. One 16-lane pass per row with the field tables above. Called once per super-block
+     * by the fused kernels: it takes and returns no vectors, so a call costs no boxing.
+     */
+    private static void unpackScalesAndMins(MemorySegment data, long base, long rowStep, float[] scratch) {
+        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
+        for (int k = 0; k < 4; k++) {
+            long row = base + k * rowStep;
+            int halves = data.get(LE_INT, row);
+            IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, row + SCALES, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0)).and(0xFF);
+            IntVector fields = IntVector.fromArray(INTS, FIELD_BYTES, 0).selectFrom(packed)
+                    .lanewise(LSHR, IntVector.fromArray(INTS, FIELD_SHIFTS, 0))
+                    .and(IntVector.fromArray(INTS, FIELD_MASKS, 0))
+                    .or(IntVector.fromArray(INTS, TOP_BYTES, 0).selectFrom(packed).lanewise(LSHR, 2)
+                            .and(IntVector.fromArray(INTS, TOP_MASKS, 0)));
+            FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
+                    .blend(Float.float16ToFloat((short) halves), firstEight);
+            factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
+        }
+    }
+
     /** Batches of 2 and 3 go through {@link #dotVectorPair4} (see {@link BlockFormat#hasVectorPairKernel}). */
     @Override
     protected boolean hasVectorPairKernel() {
@@ -319,27 +326,12 @@ public final class Q4_KFormat extends BlockFormat {
     protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
                                   float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
         FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
-        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            // scratch[16k + j] = scale of sub-block j of row k, scratch[16k + 8 + j] = its min (as in dotSingle4).
-            for (int k = 0; k < 4; k++) {
-                long base = rowOffset + k * rowStep + off;
-                int halves = data.get(LE_INT, base);
-                IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, base + SCALES, LITTLE_ENDIAN)
-                        .convertShape(B2I, INTS, 0)).and(0xFF);
-                IntVector fields = IntVector.fromArray(INTS, FIELD_BYTES, 0).selectFrom(packed)
-                        .lanewise(LSHR, IntVector.fromArray(INTS, FIELD_SHIFTS, 0))
-                        .and(IntVector.fromArray(INTS, FIELD_MASKS, 0))
-                        .or(IntVector.fromArray(INTS, TOP_BYTES, 0).selectFrom(packed).lanewise(LSHR, 2)
-                                .and(IntVector.fromArray(INTS, TOP_MASKS, 0)));
-                FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
-                        .blend(Float.float16ToFloat((short) halves), firstEight);
-                factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
-            }
+            unpackScalesAndMins(data, rowOffset + off, rowStep, scratch);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
                 int xi = block * BLOCK + 64 * pair;
