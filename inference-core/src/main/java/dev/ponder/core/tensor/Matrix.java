@@ -1,22 +1,86 @@
 package dev.ponder.core.tensor;
 
+import dev.ponder.core.gguf.GgmlType;
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.gguf.GgufTensorInfo;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * A 2-D weight tensor of {@code rows} rows of {@code cols} elements in some storage format, backed by
  * (usually memory-mapped) bytes. The product reads and dequantizes each row once per call and applies
  * it to every activation vector of the batch.
+ *
+ * <p>Q4_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors): the
+ * weights are repacked once ({@link IntegerQ4_0}) and multiplied by activations quantized per block
+ * ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
+ * every format then uses its float kernels. Either way a matrix gives each output the bits of
+ * {@link #rowProduct}, whatever the batch.
  */
-public record Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols) {
+public final class Matrix {
+    /** The switch of the integer path: {@code -Dponder.integer.dot=false} turns it off. */
+    public static final String INTEGER_PROPERTY = "ponder.integer.dot";
+    private static final boolean INTEGER_BY_DEFAULT =
+            !"false".equalsIgnoreCase(System.getProperty(INTEGER_PROPERTY, "true")) && IntegerQ4_0.supported();
+    /** The activations of the integer path, quantized on the calling thread's buffers. */
+    private static final ThreadLocal<QuantizedVectors> QUANTIZED = ThreadLocal.withInitial(QuantizedVectors::new);
 
-    public Matrix {
+    private final String name;
+    private final WeightFormat format;
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    /** The repacked weights of the integer path, or null when this matrix uses the float kernels. */
+    private final IntegerQ4_0 integer;
+
+    public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols) {
+        this(name, format, data, rows, cols, INTEGER_BY_DEFAULT);
+    }
+
+    /** As above, with the integer path on or off for this matrix (it applies to Q4_0 only). */
+    public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols, boolean integerPath) {
         long expected = format.rowBytes(cols) * rows;
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor '" + name + "' has " + data.byteSize() + " bytes, expected "
                     + expected + " for " + rows + " rows of " + cols + " " + format.type());
         }
+        this.name = name;
+        this.format = format;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.integer = integerPath && IntegerQ4_0.supported() && format.type() == GgmlType.Q4_0
+                ? new IntegerQ4_0(data, rows, cols) : null;
+    }
+
+    /** Whether the integer path is on by default in this JVM (property and vector width). */
+    public static boolean integerPathByDefault() {
+        return INTEGER_BY_DEFAULT;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public WeightFormat format() {
+        return format;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Whether this matrix multiplies through integer dot products. */
+    public boolean usesIntegerPath() {
+        return integer != null;
     }
 
     /** The 2-D tensor {@code name} of a GGUF file (dims[0] = cols, dims[1] = rows). */
@@ -31,6 +95,21 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
 
     public long rowBytes() {
         return format.rowBytes(cols);
+    }
+
+    /**
+     * The product of row {@code row} with the vector at {@code x[xOffset..]}, computed one element at a time
+     * by the reference of the path this matrix takes: the bits that {@link #multiply} gives that output.
+     */
+    public float rowProduct(int row, float[] x, int xOffset) {
+        float[] vector = Arrays.copyOfRange(x, xOffset, xOffset + cols);
+        if (integer != null) {
+            QuantizedVectors quantized = new QuantizedVectors().quantize(vector, cols, 1, cols, null);
+            return IntegerQ4_0.referenceDot(data, row * rowBytes(), cols, quantized, 0);
+        }
+        float[] out = new float[1];
+        format.dotRow(data, row * rowBytes(), cols, vector, cols, 1, out, 0, 1, new float[cols]);
+        return out[0];
     }
 
     /** Dequantizes row {@code row} into {@code out[offset..offset+cols)}. */
@@ -51,6 +130,14 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
      * {@code y[yOffset + b * yStride + r]} (so several matrices can write side by side into one buffer).
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
+        if (integer != null) {
+            QuantizedVectors quantized = QUANTIZED.get().quantize(x, xStride, batch, cols, parallel);
+            int groups = integer.groups();
+            int grain = Math.max(1, DECODE_GRAIN / IntegerQ4_0.GROUP);
+            parallel.forRange(groups, grain, (start, end, worker) ->
+                    integer.multiply(quantized, y, yStride, yOffset, start, end));
+            return;
+        }
         if (batch > 1 && format.fusesBatch(batch)) {
             // Small batches through the format's fused kernel, streaming the weights as decode does.
             multiplyStreaming(x, xStride, batch, y, yStride, yOffset, parallel);
@@ -78,7 +165,7 @@ public record Matrix(String name, WeightFormat format, MemorySegment data, int r
 
     /** One vector at {@code x[xOffset..]}: results to {@code y[yOffset + r]}. */
     private void multiplyOne(float[] x, int xOffset, float[] y, int yOffset, Parallel parallel) {
-        float[] vector = xOffset == 0 ? x : java.util.Arrays.copyOfRange(x, xOffset, xOffset + cols);
+        float[] vector = xOffset == 0 ? x : Arrays.copyOfRange(x, xOffset, xOffset + cols);
         multiplyStreaming(vector, cols, 1, y, 1, yOffset, parallel);
     }
 

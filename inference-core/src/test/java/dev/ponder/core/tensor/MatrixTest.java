@@ -4,14 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The matrix product's paths (four-row decode over quarters, also per vector for batches under four;
- * dequantized row blocks with tiles for larger batches; the rows and vectors left over) against one-row, one-vector products: the same bits for
- * every output, in its place, whatever the batch and the number of threads.
+ * dequantized row blocks with tiles for larger batches; the rows and vectors left over; Q4_0's integer path)
+ * against one-row, one-vector products by the path's reference: the same bits for every output, in its
+ * place, whatever the batch and the number of threads.
  */
 class MatrixTest {
     private static final Parallel ONE = new Parallel(1);
@@ -28,6 +30,9 @@ class MatrixTest {
         // 75 rows: several blocks and chunks, and rows left over from fours; 23 vectors: more than one pass.
         check(GgmlType.Q8_0, 75, 96);
         check(GgmlType.Q4_0, 75, 64);
+        // Q4_0 through its integer path too (when the machine has it): 75 rows end in a padded group of 32.
+        check(GgmlType.Q4_0, 75, 64, true);
+        check(GgmlType.Q4_0, 64, 896, true);
         check(GgmlType.Q6_K, 37, 256);
         check(GgmlType.F32, 75, 67);
         // Wide rows: fewer rows per block.
@@ -35,10 +40,15 @@ class MatrixTest {
     }
 
     private static void check(GgmlType type, int rows, int cols) {
+        check(type, rows, cols, false);
+    }
+
+    private static void check(GgmlType type, int rows, int cols, boolean integerPath) {
         WeightFormat format = WeightFormats.of(type, "w");
         Random rnd = new Random(type.id() * 13L + cols);
         MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
-        Matrix matrix = new Matrix("w", format, data, rows, cols);
+        Matrix matrix = new Matrix("w", format, data, rows, cols, integerPath);
+        assertThat(matrix.usesIntegerPath()).isEqualTo(integerPath && IntegerQ4_0.supported());
         for (int batch : new int[] {1, 2, 3, 5, 23}) {
             int xStride = cols + 2;
             float[] x = FormatFixtures.randomVector(batch * xStride, rnd);
@@ -46,18 +56,15 @@ class MatrixTest {
             int yStride = rows + 3;
             for (Parallel parallel : new Parallel[] {ONE, TWO}) {
                 float[] y = new float[batch * yStride];
-                java.util.Arrays.fill(y, Float.NaN);
+                Arrays.fill(y, Float.NaN);
                 matrix.multiply(x, xStride, batch, y, yStride, 2, parallel);
                 for (int b = 0; b < batch; b++) {
-                    float[] alone = java.util.Arrays.copyOfRange(x, b * xStride, b * xStride + cols);
                     for (int r = 0; r < rows; r++) {
-                        float[] expected = new float[1];
-                        format.dotRow(data, r * format.rowBytes(cols), cols, alone, cols, 1, expected, 0, 1,
-                                new float[cols]);
+                        float expected = matrix.rowProduct(r, x, b * xStride);
                         assertThat(Float.floatToRawIntBits(y[2 + b * yStride + r]))
                                 .as("%s %dx%d batch %d, %d threads: row %d vector %d", type, rows, cols, batch,
                                         parallel.threads(), r, b)
-                                .isEqualTo(Float.floatToRawIntBits(expected[0]));
+                                .isEqualTo(Float.floatToRawIntBits(expected));
                     }
                     assertThat(y[b * yStride]).as("before the outputs").isNaN();
                     assertThat(y[b * yStride + 1]).as("before the outputs").isNaN();

@@ -1,0 +1,252 @@
+package dev.ponder.core.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q4_0 matrix repacked for integer dot products with {@link QuantizedVectors}: 32 rows side by side, so
+ * that one 512-bit vector holds one weight of each of 32 rows and multiplies them by one activation (a
+ * broadcast) in 16-bit integers. Each block's sum is exact in integers, then scaled once per block in float.
+ *
+ * <p>The result for row r and vector v, which {@link #referenceDot} computes from the GGUF bytes and every
+ * kernel here reproduces bit for bit: for each block b in order,
+ * {@code acc = fma((float) isum, d_r,b * dx_v,b, acc)} from {@code acc = 0}, where
+ * {@code isum = sum_k (q_k - 8) * xq_k} is the exact integer sum of the block. The integer sums need no
+ * particular order, and every (row, vector) pair gets the same float operations on every path, so the
+ * result does not depend on the batch or on the kernel that computes it.
+ *
+ * <p>Why 16-bit lanes are exact: the kernels sum the low and the high nibbles (0..15) separately, sixteen
+ * products of at most 15 * 127 each (30,480 &lt; 32,767), and take {@code 8 * sum(xq)} out in 32-bit integers.
+ * Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
+ * 1.8x the float FMA rate here (see BENCHMARKS.md), and the nibbles need no conversion to float.
+ *
+ * <p>Layout: for each group of 32 rows and each block, 16 runs of 32 bytes, run j holding byte j of the
+ * block of each of the 32 rows (low nibble: weight j, high nibble: weight j + 16); and the 32 rows' scales
+ * of each block as floats. Rows past the end of the matrix are padded with zero scales.
+ */
+public final class IntegerQ4_0 {
+    /** Rows per group: the 16-bit lanes of one 512-bit vector. */
+    static final int GROUP = 32;
+    private static final int BLOCK = 32;
+    private static final int GGUF_BLOCK_BYTES = 18;
+    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK / 2;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final int rows;
+    private final int cols;
+    private final int blocks;
+    private final MemorySegment quants;
+    private final MemorySegment scales;
+
+    /**
+     * Whether this machine runs the kernels as vectors: they need 32 lanes of 16 bits (AVX-512). Elsewhere
+     * the float kernels are used (the integer path would run the Vector API's slow fallback).
+     */
+    public static boolean supported() {
+        return ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    }
+
+    /** Repacks {@code rows} rows of {@code cols} Q4_0 weights from {@code data} (GGUF layout), off the heap. */
+    public IntegerQ4_0(MemorySegment data, int rows, int cols) {
+        if (cols % BLOCK != 0) {
+            throw new IllegalArgumentException("Q4_0 rows of " + cols + " elements are not whole blocks");
+        }
+        this.rows = rows;
+        this.cols = cols;
+        this.blocks = cols / BLOCK;
+        int groups = groups();
+        Arena arena = Arena.ofAuto();
+        this.quants = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
+        this.scales = arena.allocate((long) groups * blocks * GROUP * Float.BYTES, 64);
+        IntStream.range(0, groups).parallel().forEach(g -> repackGroup(data, g));
+    }
+
+    private void repackGroup(MemorySegment data, int group) {
+        long rowBytes = (long) blocks * GGUF_BLOCK_BYTES;
+        for (int r = 0; r < GROUP; r++) {
+            int row = group * GROUP + r;
+            for (int b = 0; b < blocks; b++) {
+                long groupBlock = (long) group * blocks + b;
+                long scale = (groupBlock * GROUP + r) * Float.BYTES;
+                long runs = groupBlock * GROUP_BLOCK_BYTES + r;
+                if (row >= rows) {
+                    scales.set(LE_FLOAT, scale, 0f);
+                    for (int j = 0; j < BLOCK / 2; j++) {
+                        quants.set(ValueLayout.JAVA_BYTE, runs + j * GROUP, (byte) 0x88);
+                    }
+                    continue;
+                }
+                long source = row * rowBytes + (long) b * GGUF_BLOCK_BYTES;
+                scales.set(LE_FLOAT, scale, Float.float16ToFloat(data.get(LE_SHORT, source)));
+                for (int j = 0; j < BLOCK / 2; j++) {
+                    quants.set(ValueLayout.JAVA_BYTE, runs + j * GROUP, data.get(ValueLayout.JAVA_BYTE, source + 2 + j));
+                }
+            }
+        }
+    }
+
+    public int groups() {
+        return (rows + GROUP - 1) / GROUP;
+    }
+
+    /**
+     * The scalar reference: row {@code rowOffset} of GGUF Q4_0 bytes times vector {@code v} of {@code x}, by the
+     * rule in the class comment.
+     */
+    public static float referenceDot(MemorySegment data, long rowOffset, int cols, QuantizedVectors x, int v) {
+        float acc = 0;
+        int blocks = cols / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long base = rowOffset + (long) b * GGUF_BLOCK_BYTES;
+            int xi = v * x.cols() + b * BLOCK;
+            int isum = 0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int packed = data.get(ValueLayout.JAVA_BYTE, base + 2 + j) & 0xff;
+                isum += ((packed & 15) - 8) * x.quants()[xi + j] + ((packed >> 4) - 8) * x.quants()[xi + j + 16];
+            }
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            acc = Math.fma((float) isum, d * x.scales()[v * blocks + b], acc);
+        }
+        return acc;
+    }
+
+    /**
+     * Groups {@code [fromGroup, toGroup)} of rows with every vector of {@code x}: the result for row r and
+     * vector v goes to {@code y[yOffset + v * yStride + r]}. Four vectors at a time share each unpacked run of
+     * weights; the rest go one at a time.
+     */
+    public void multiply(QuantizedVectors x, float[] y, int yStride, int yOffset, int fromGroup, int toGroup) {
+        int batch = x.count();
+        for (int g = fromGroup; g < toGroup; g++) {
+            int v = 0;
+            for (; v + 4 <= batch; v += 4) {
+                dot4(g, x, v, y, yStride, yOffset);
+            }
+            for (; v < batch; v++) {
+                dot1(g, x, v, y, yOffset + v * yStride);
+            }
+        }
+    }
+
+    /** One group of rows with vector {@code v}. */
+    private void dot1(int g, QuantizedVectors x, int v, float[] y, int yAt) {
+        short[] xq = x.quants();
+        float[] dx = x.scales();
+        int[] sx = x.sums();
+        FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0;
+        int xv = v * cols;
+        for (int b = 0; b < blocks; b++) {
+            ShortVector lo = ShortVector.zero(SHORTS), hi = lo;
+            long runs = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
+            int xb = xv + b * BLOCK;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, quants, runs + j * GROUP,
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
+                lo = lo.add(w.and((short) 15).mul(xq[xb + j]));
+                hi = hi.add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(xq[xb + j + 16]));
+            }
+            int vb = v * blocks + b;
+            int offset = 8 * sx[vb];
+            float d = dx[vb];
+            long s = ((long) g * blocks + b) * GROUP * Float.BYTES;
+            a0 = ((FloatVector) ((IntVector) lo.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) hi.convertShape(VectorOperators.S2I, INTS, 0)).sub(offset)
+                    .convertShape(VectorOperators.I2F, FLOATS, 0))
+                    .fma(FloatVector.fromMemorySegment(FLOATS, scales, s, ByteOrder.LITTLE_ENDIAN).mul(d), a0);
+            a1 = ((FloatVector) ((IntVector) lo.convertShape(VectorOperators.S2I, INTS, 1))
+                    .add((IntVector) hi.convertShape(VectorOperators.S2I, INTS, 1)).sub(offset)
+                    .convertShape(VectorOperators.I2F, FLOATS, 0))
+                    .fma(FloatVector.fromMemorySegment(FLOATS, scales, s + 64, ByteOrder.LITTLE_ENDIAN).mul(d), a1);
+        }
+        VectorMask<Float> m0 = FLOATS.indexInRange(g * GROUP, rows), m1 = FLOATS.indexInRange(g * GROUP + 16, rows);
+        a0.intoArray(y, yAt + g * GROUP, m0);
+        a1.intoArray(y, yAt + g * GROUP + 16, m1);
+    }
+
+    /** One group of rows with vectors {@code v .. v + 3}: each run of weights unpacked once for four vectors. */
+    private void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
+        short[] xq = x.quants();
+        float[] dx = x.scales();
+        int[] sx = x.sums();
+        FloatVector a00 = FloatVector.zero(FLOATS), a01 = a00, a10 = a00, a11 = a00;
+        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int x0 = v * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        for (int b = 0; b < blocks; b++) {
+            ShortVector l0 = ShortVector.zero(SHORTS), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+            long runs = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, quants, runs + j * GROUP,
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
+                ShortVector wl = w.and((short) 15);
+                ShortVector wh = w.lanewise(VectorOperators.LSHR, 4).and((short) 15);
+                int k = b * BLOCK + j;
+                l0 = l0.add(wl.mul(xq[x0 + k]));
+                h0 = h0.add(wh.mul(xq[x0 + k + 16]));
+                l1 = l1.add(wl.mul(xq[x1 + k]));
+                h1 = h1.add(wh.mul(xq[x1 + k + 16]));
+                l2 = l2.add(wl.mul(xq[x2 + k]));
+                h2 = h2.add(wh.mul(xq[x2 + k + 16]));
+                l3 = l3.add(wl.mul(xq[x3 + k]));
+                h3 = h3.add(wh.mul(xq[x3 + k + 16]));
+            }
+            long s = ((long) g * blocks + b) * GROUP * Float.BYTES;
+            FloatVector s0 = FloatVector.fromMemorySegment(FLOATS, scales, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector s1 = FloatVector.fromMemorySegment(FLOATS, scales, s + 16 * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            int vb = v * blocks + b;
+            a00 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) h0.convertShape(VectorOperators.S2I, INTS, 0)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb]), a00);
+            a01 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.S2I, INTS, 1))
+                    .add((IntVector) h0.convertShape(VectorOperators.S2I, INTS, 1)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb]), a01);
+            vb += blocks;
+            a10 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) h1.convertShape(VectorOperators.S2I, INTS, 0)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb]), a10);
+            a11 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.S2I, INTS, 1))
+                    .add((IntVector) h1.convertShape(VectorOperators.S2I, INTS, 1)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb]), a11);
+            vb += blocks;
+            a20 = ((FloatVector) ((IntVector) l2.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) h2.convertShape(VectorOperators.S2I, INTS, 0)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb]), a20);
+            a21 = ((FloatVector) ((IntVector) l2.convertShape(VectorOperators.S2I, INTS, 1))
+                    .add((IntVector) h2.convertShape(VectorOperators.S2I, INTS, 1)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb]), a21);
+            vb += blocks;
+            a30 = ((FloatVector) ((IntVector) l3.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) h3.convertShape(VectorOperators.S2I, INTS, 0)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb]), a30);
+            a31 = ((FloatVector) ((IntVector) l3.convertShape(VectorOperators.S2I, INTS, 1))
+                    .add((IntVector) h3.convertShape(VectorOperators.S2I, INTS, 1)).sub(8 * sx[vb])
+                    .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb]), a31);
+        }
+        int at = yOffset + v * yStride + g * GROUP;
+        VectorMask<Float> m0 = FLOATS.indexInRange(g * GROUP, rows), m1 = FLOATS.indexInRange(g * GROUP + 16, rows);
+        a00.intoArray(y, at, m0);
+        a01.intoArray(y, at + 16, m1);
+        a10.intoArray(y, at + yStride, m0);
+        a11.intoArray(y, at + yStride + 16, m1);
+        a20.intoArray(y, at + 2 * yStride, m0);
+        a21.intoArray(y, at + 2 * yStride + 16, m1);
+        a30.intoArray(y, at + 3 * yStride, m0);
+        a31.intoArray(y, at + 3 * yStride + 16, m1);
+    }
+}

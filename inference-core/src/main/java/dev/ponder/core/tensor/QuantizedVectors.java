@@ -1,0 +1,111 @@
+package dev.ponder.core.tensor;
+
+import java.util.Arrays;
+
+/**
+ * Activation vectors quantized for the integer dot products: each block of {@value #BLOCK} elements becomes
+ * integers {@code q} in [-127, 127] and one float scale {@code d} (as GGML's Q8_0 activations), so that
+ * {@code x[i] ~ d * q[i]}; each block also keeps the sum of its {@code q}, which the 4-bit kernels use to
+ * take the weights' offset out of the integer sum.
+ *
+ * <p>The rule, which every kernel's reference repeats: {@code d = max|x| / 127}, {@code q = round(x / d)}
+ * computed as {@code Math.round(x * (1 / d))}, and {@code q = 0} for an all-zero block. A block holding a NaN
+ * or an infinity gets scale NaN, so that the products it enters are NaN, as the float kernels would give.
+ */
+public final class QuantizedVectors {
+    public static final int BLOCK = 32;
+    /** Below this many vectors the quantization runs on the calling thread (one vector takes about a microsecond). */
+    private static final int PARALLEL_FROM = 8;
+
+    private short[] quants = new short[0];
+    private float[] scales = new float[0];
+    private int[] sums = new int[0];
+    private int cols;
+    private int count;
+
+    /** Vector {@code v}'s integers start at {@code quants()[v * cols()]}. */
+    public short[] quants() {
+        return quants;
+    }
+
+    /** Block {@code b} of vector {@code v} has scale {@code scales()[v * blocks() + b]}. */
+    public float[] scales() {
+        return scales;
+    }
+
+    /** Block {@code b} of vector {@code v} has integer sum {@code sums()[v * blocks() + b]}. */
+    public int[] sums() {
+        return sums;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public int blocks() {
+        return cols / BLOCK;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    /**
+     * Quantizes {@code batch} vectors of {@code cols} elements, vector b starting at {@code x[b * xStride]},
+     * reusing this object's arrays when they are large enough; on the pool when there are many vectors
+     * ({@code parallel} may be null: then on the calling thread).
+     */
+    public QuantizedVectors quantize(float[] x, int xStride, int batch, int cols, Parallel parallel) {
+        if (cols % BLOCK != 0) {
+            throw new IllegalArgumentException("vectors of " + cols + " elements are not whole blocks of " + BLOCK);
+        }
+        this.cols = cols;
+        this.count = batch;
+        int blocks = cols / BLOCK;
+        if (quants.length < batch * cols) {
+            quants = new short[batch * cols];
+        }
+        if (scales.length < batch * blocks) {
+            scales = new float[batch * blocks];
+            sums = new int[batch * blocks];
+        }
+        if (parallel == null || batch < PARALLEL_FROM || parallel.threads() == 1) {
+            quantizeVectors(x, xStride, 0, batch);
+        } else {
+            parallel.forRange(batch, 1, (start, end, worker) -> quantizeVectors(x, xStride, start, end));
+        }
+        return this;
+    }
+
+    private void quantizeVectors(float[] x, int xStride, int from, int to) {
+        int blocks = cols / BLOCK;
+        for (int v = from; v < to; v++) {
+            for (int b = 0; b < blocks; b++) {
+                quantizeBlock(x, v * xStride + b * BLOCK, v * cols + b * BLOCK, v * blocks + b);
+            }
+        }
+    }
+
+    private void quantizeBlock(float[] x, int from, int to, int block) {
+        float max = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            max = Math.max(max, Math.abs(x[from + i]));
+        }
+        if (!Float.isFinite(max)) {
+            scales[block] = Float.NaN;
+            sums[block] = 0;
+            Arrays.fill(quants, to, to + BLOCK, (short) 0);
+            return;
+        }
+        float d = max / 127f;
+        float inverse = d != 0 ? 1f / d : 0f;
+        int sum = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            int q = Math.clamp(Math.round(x[from + i] * inverse), -127, 127);
+            quants[to + i] = (short) q;
+            sum += q;
+        }
+        scales[block] = d;
+        sums[block] = sum;
+    }
+}
