@@ -16,20 +16,25 @@ public record ModelWeights(Matrix tokenEmbedding, float[] outputNorm, Matrix out
     }
 
     public static ModelWeights load(GgufFile file, ModelConfig config) {
-        Matrix embedding = Matrix.of(file, "token_embd.weight");
-        Matrix output = config.tiedOutput() ? embedding : Matrix.of(file, "output.weight");
+        return load(file, config, Matrix.integerPathByDefault());
+    }
+
+    /** As {@link #load(GgufFile, ModelConfig)}, with the integer dot products on or off for every matrix. */
+    public static ModelWeights load(GgufFile file, ModelConfig config, boolean integerPath) {
+        Matrix embedding = Matrix.of(file, "token_embd.weight", integerPath);
+        Matrix output = config.tiedOutput() ? embedding : Matrix.of(file, "output.weight", integerPath);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.blockCount(); i++) {
             String p = "blk." + i + ".";
             layers.add(new Layer(
                     vector(file, p + "attn_norm.weight", config.embeddingLength()),
-                    Matrix.of(file, p + "attn_q.weight"), vector(file, p + "attn_q.bias", config.queryDim()),
-                    Matrix.of(file, p + "attn_k.weight"), vector(file, p + "attn_k.bias", config.kvDim()),
-                    Matrix.of(file, p + "attn_v.weight"), vector(file, p + "attn_v.bias", config.kvDim()),
-                    Matrix.of(file, p + "attn_output.weight"),
+                    Matrix.of(file, p + "attn_q.weight", integerPath), vector(file, p + "attn_q.bias", config.queryDim()),
+                    Matrix.of(file, p + "attn_k.weight", integerPath), vector(file, p + "attn_k.bias", config.kvDim()),
+                    Matrix.of(file, p + "attn_v.weight", integerPath), vector(file, p + "attn_v.bias", config.kvDim()),
+                    Matrix.of(file, p + "attn_output.weight", integerPath),
                     vector(file, p + "ffn_norm.weight", config.embeddingLength()),
-                    Matrix.of(file, p + "ffn_gate.weight"), Matrix.of(file, p + "ffn_up.weight"),
-                    Matrix.of(file, p + "ffn_down.weight")));
+                    Matrix.of(file, p + "ffn_gate.weight", integerPath), Matrix.of(file, p + "ffn_up.weight", integerPath),
+                    Matrix.of(file, p + "ffn_down.weight", integerPath)));
         }
         ModelWeights weights = new ModelWeights(embedding, vector(file, "output_norm.weight", config.embeddingLength()),
                 output, List.copyOf(layers));

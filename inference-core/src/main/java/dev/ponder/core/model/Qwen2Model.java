@@ -2,6 +2,7 @@ package dev.ponder.core.model;
 
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.tensor.FastExp;
+import dev.ponder.core.tensor.Matrix;
 import dev.ponder.core.tensor.Parallel;
 import dev.ponder.core.tensor.VectorMath;
 import java.io.IOException;
@@ -27,13 +28,13 @@ public final class Qwen2Model implements AutoCloseable {
     private final float[][] headScratch;
 
     public Qwen2Model(GgufFile file, Parallel parallel) {
-        this(file, parallel, false);
+        this(file, parallel, false, Matrix.integerPathByDefault());
     }
 
-    private Qwen2Model(GgufFile file, Parallel parallel, boolean ownsParallel) {
+    private Qwen2Model(GgufFile file, Parallel parallel, boolean ownsParallel, boolean integerPath) {
         this.file = file;
         this.config = ModelConfig.from(file);
-        this.weights = ModelWeights.load(file, config);
+        this.weights = ModelWeights.load(file, config, integerPath);
         this.parallel = parallel;
         this.ownsParallel = ownsParallel;
         this.headScratch = new float[parallel.threads()][config.headDim()];
@@ -41,9 +42,17 @@ public final class Qwen2Model implements AutoCloseable {
 
     /** Opens a GGUF file with a compute pool of {@code threads} threads; closing the model closes both. */
     public static Qwen2Model open(Path path, int threads) throws IOException {
+        return open(path, threads, Matrix.integerPathByDefault());
+    }
+
+    /**
+     * As {@link #open(Path, int)}, with the integer dot products on or off (they apply to Q4_0 matrices on
+     * machines with 512-bit vectors; see {@link Matrix}).
+     */
+    public static Qwen2Model open(Path path, int threads, boolean integerPath) throws IOException {
         GgufFile file = GgufFile.open(path);
         try {
-            return new Qwen2Model(file, new Parallel(threads), true);
+            return new Qwen2Model(file, new Parallel(threads), true, integerPath);
         } catch (RuntimeException e) {
             file.close();
             throw e;

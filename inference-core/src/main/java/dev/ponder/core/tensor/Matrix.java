@@ -85,12 +85,17 @@ public final class Matrix {
 
     /** The 2-D tensor {@code name} of a GGUF file (dims[0] = cols, dims[1] = rows). */
     public static Matrix of(GgufFile file, String name) {
+        return of(file, name, INTEGER_BY_DEFAULT);
+    }
+
+    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to Q4_0 only). */
+    public static Matrix of(GgufFile file, String name, boolean integerPath) {
         GgufTensorInfo info = file.tensor(name);
         if (info.rank() > 2 && info.dim(2) * info.dim(3) != 1) {
             throw new IllegalArgumentException("tensor '" + name + "' has shape " + info.shapeString() + ", expected 2-D");
         }
         return new Matrix(name, WeightFormats.of(info.type(), name), file.tensorData(info),
-                Math.toIntExact(info.dim(1)), Math.toIntExact(info.dim(0)));
+                Math.toIntExact(info.dim(1)), Math.toIntExact(info.dim(0)), integerPath);
     }
 
     public long rowBytes() {
