@@ -132,9 +132,7 @@ public final class Qwen2Model implements AutoCloseable {
         int kvDim = config.kvDim();
         int headDim = config.headDim();
         rmsNorm(b.x, b.xn, n, hidden, w.attnNorm());
-        w.wq().multiply(b.xn, n, b.q, parallel);
-        w.wk().multiply(b.xn, n, b.k, parallel);
-        w.wv().multiply(b.xn, n, b.v, parallel);
+        Matrix.multiply(new Matrix[] {w.wq(), w.wk(), w.wv()}, b.xn, n, new float[][] {b.q, b.k, b.v}, parallel);
         // Token by token, each token's work the same whichever thread does it.
         parallel.forRange(n, TOKENS_PER_CHUNK, (start, end, worker) -> {
             for (int i = start; i < end; i++) {
@@ -185,8 +183,7 @@ public final class Qwen2Model implements AutoCloseable {
         int hidden = config.embeddingLength();
         int ffn = config.feedForwardLength();
         rmsNorm(b.x, b.xn, n, hidden, w.ffnNorm());
-        w.gate().multiply(b.xn, n, b.gate, parallel);
-        w.up().multiply(b.xn, n, b.up, parallel);
+        Matrix.multiply(new Matrix[] {w.gate(), w.up()}, b.xn, n, new float[][] {b.gate, b.up}, parallel);
         // SwiGLU over the pool, sixteen lanes at a time: one exp per element adds up over a prompt.
         parallel.forRange(n * ffn, ELEMENTS_PER_CHUNK, (start, end, worker) -> {
             FastExp.swiGlu(b.gate, b.up, start, end);

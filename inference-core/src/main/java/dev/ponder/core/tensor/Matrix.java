@@ -168,6 +168,46 @@ public final class Matrix {
         });
     }
 
+    /**
+     * Several matrices of the same width applied to the same {@code batch} vectors of {@code x} (contiguous),
+     * matrix i's results to {@code ys[i]} as {@link #multiply(float[], int, float[], Parallel)} places them. When
+     * every matrix takes the integer path the vectors are quantized once and all the matrices' rows go in one
+     * parallel pass (one hand-off to the pool instead of one per matrix); otherwise one product after another.
+     * Each output gets the same bits either way.
+     */
+    public static void multiply(Matrix[] matrices, float[] x, int batch, float[][] ys, Parallel parallel) {
+        int cols = matrices[0].cols;
+        boolean allInteger = true;
+        for (Matrix m : matrices) {
+            if (m.cols != cols) {
+                throw new IllegalArgumentException("matrices of " + cols + " and " + m.cols + " columns take different vectors");
+            }
+            allInteger &= m.integer != null;
+        }
+        if (!allInteger) {
+            for (int i = 0; i < matrices.length; i++) {
+                matrices[i].multiply(x, batch, ys[i], parallel);
+            }
+            return;
+        }
+        QuantizedVectors quantized = QUANTIZED.get().quantize(x, cols, batch, cols, parallel);
+        int[] firstGroup = new int[matrices.length + 1];
+        for (int i = 0; i < matrices.length; i++) {
+            firstGroup[i + 1] = firstGroup[i] + matrices[i].integer.groups();
+        }
+        int grain = Math.max(1, DECODE_GRAIN / IntegerQ4_0.GROUP);
+        parallel.forRange(firstGroup[matrices.length], grain, (start, end, worker) -> {
+            for (int i = 0; i < matrices.length; i++) {
+                int from = Math.max(start, firstGroup[i]);
+                int to = Math.min(end, firstGroup[i + 1]);
+                if (from < to) {
+                    matrices[i].integer.multiply(quantized, ys[i], matrices[i].rows, 0, from - firstGroup[i],
+                            to - firstGroup[i]);
+                }
+            }
+        });
+    }
+
     /** One vector at {@code x[xOffset..]}: results to {@code y[yOffset + r]}. */
     private void multiplyOne(float[] x, int xOffset, float[] y, int yOffset, Parallel parallel) {
         float[] vector = xOffset == 0 ? x : Arrays.copyOfRange(x, xOffset, xOffset + cols);

@@ -1,6 +1,11 @@
 package dev.ponder.core.tensor;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Activation vectors quantized for the integer dot products: each block of {@value #BLOCK} elements becomes
@@ -8,20 +13,35 @@ import java.util.Arrays;
  * {@code x[i] ~ d * q[i]}; each block also keeps the sum of its {@code q}, which the 4-bit kernels use to
  * take the weights' offset out of the integer sum.
  *
- * <p>The rule, which every kernel's reference repeats: {@code d = max|x| / 127}, {@code q = round(x / d)}
- * computed as {@code Math.round(x * (1 / d))}, and {@code q = 0} for an all-zero block. A block holding a NaN
+ * <p>The rule: {@code d = max|x| / 127}, {@code q = rint(x * (1 / d))} (nearest integer, ties to even), and
+ * {@code q = 0} for an all-zero block; the vector code and the scalar reference give the same bits. A block holding a NaN
  * or an infinity gets scale NaN, so that the products it enters are NaN, as the float kernels would give.
  */
 public final class QuantizedVectors {
     public static final int BLOCK = 32;
     /** Below this many vectors the quantization runs on the calling thread (one vector takes about a microsecond). */
     private static final int PARALLEL_FROM = 8;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
+    /** 1.5 * 2^23: added and subtracted, it rounds a float of magnitude below 2^22 to an integer, ties to even. */
+    private static final float ROUNDING = 12582912f;
 
+    /** Whether to use the scalar rule even where the vector code runs (the reference, for tests). */
+    private final boolean scalar;
     private short[] quants = new short[0];
     private float[] scales = new float[0];
     private int[] sums = new int[0];
     private int cols;
     private int count;
+
+    public QuantizedVectors() {
+        this(false);
+    }
+
+    /** With {@code scalar}, every block goes through the scalar reference of the rule. */
+    QuantizedVectors(boolean scalar) {
+        this.scalar = scalar;
+    }
 
     /** Vector {@code v}'s integers start at {@code quants()[v * cols()]}. */
     public short[] quants() {
@@ -87,25 +107,57 @@ public final class QuantizedVectors {
     }
 
     private void quantizeBlock(float[] x, int from, int to, int block) {
+        if (LANES == 16 && !scalar) {
+            quantizeBlockVector(x, from, to, block);
+            return;
+        }
         float max = 0;
         for (int i = 0; i < BLOCK; i++) {
             max = Math.max(max, Math.abs(x[from + i]));
         }
         if (!Float.isFinite(max)) {
-            scales[block] = Float.NaN;
-            sums[block] = 0;
-            Arrays.fill(quants, to, to + BLOCK, (short) 0);
+            markNotFinite(to, block);
             return;
         }
         float d = max / 127f;
         float inverse = d != 0 ? 1f / d : 0f;
         int sum = 0;
         for (int i = 0; i < BLOCK; i++) {
-            int q = Math.clamp(Math.round(x[from + i] * inverse), -127, 127);
+            int q = (int) Math.rint(x[from + i] * inverse);
             quants[to + i] = (short) q;
             sum += q;
         }
         scales[block] = d;
         sums[block] = sum;
+    }
+
+    /**
+     * The same rule on two 16-lane vectors. Rounding to the nearest integer, ties to even, as {@link Math#rint}:
+     * adding and subtracting 1.5 * 2^23 rounds any float below 2^22 in magnitude exactly so, and
+     * {@code |x / d| <= 127}.
+     */
+    private void quantizeBlockVector(float[] x, int from, int to, int block) {
+        FloatVector lo = FloatVector.fromArray(F, x, from);
+        FloatVector hi = FloatVector.fromArray(F, x, from + 16);
+        float max = lo.abs().max(hi.abs()).reduceLanes(VectorOperators.MAX);
+        if (!Float.isFinite(max)) {
+            markNotFinite(to, block);
+            return;
+        }
+        float d = max / 127f;
+        float inverse = d != 0 ? 1f / d : 0f;
+        IntVector qlo = (IntVector) lo.mul(inverse).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0);
+        IntVector qhi = (IntVector) hi.mul(inverse).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0);
+        ((ShortVector) qlo.convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoArray(quants, to);
+        ((ShortVector) qhi.convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoArray(quants, to + 16);
+        scales[block] = d;
+        sums[block] = qlo.add(qhi).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** A block with a NaN or an infinity: scale NaN, so that every product it enters is NaN. */
+    private void markNotFinite(int to, int block) {
+        scales[block] = Float.NaN;
+        sums[block] = 0;
+        Arrays.fill(quants, to, to + BLOCK, (short) 0);
     }
 }
