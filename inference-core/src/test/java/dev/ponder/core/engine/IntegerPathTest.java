@@ -40,7 +40,7 @@ class IntegerPathTest {
     private static Engine open(Path path, boolean integerPath) throws Exception {
         Qwen2Model model = Qwen2Model.open(path, 2, integerPath);
         return new Engine(model, Tokenizer.fromGguf(model.file().metadata()), ChatTemplate.fromGguf(model.file()),
-                EngineConfig.defaults().withThreads(2).withMaxRunning(32));
+                EngineConfig.defaults().withThreads(2).withMaxRunning(32).withKv(16, 128L << 20));
     }
 
     @AfterAll
