@@ -1,14 +1,18 @@
 package dev.ponder.core.bench;
 
 import dev.ponder.core.gguf.GgmlType;
+import dev.ponder.core.gguf.GgufArray;
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.gguf.GgufMetadata;
 import dev.ponder.core.gguf.GgufValue;
+import dev.ponder.core.gguf.GgufValueType;
 import dev.ponder.core.gguf.GgufWriter;
+import dev.ponder.core.tokenizer.TokenType;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -76,6 +80,7 @@ public final class SyntheticModel {
                     w.put(key, m.get(key));
                 }
             }
+            padVocabulary(w, m, shape.vocab());
         }
         SplittableRandom random = new SplittableRandom(seed);
         int h = shape.hidden();
@@ -101,6 +106,29 @@ public final class SyntheticModel {
             matrix(w, quant, p + "ffn_down.weight", shape.ffn(), h, random.split());
         }
         w.write(target);
+    }
+
+    /**
+     * Pads the token list to the embedding's rows, as real Qwen files do (QwQ-32B has 152,064 embedding rows for
+     * 151,936 tokens; its converter adds unused {@code [PAD<i>]} tokens): llama.cpp refuses a file whose
+     * embedding has more rows than the vocabulary has tokens.
+     */
+    private static void padVocabulary(GgufWriter w, GgufMetadata m, int rows) {
+        String[] tokens = m.getStringArray("tokenizer.ggml.tokens");
+        if (tokens.length >= rows) {
+            return;
+        }
+        String[] padded = Arrays.copyOf(tokens, rows);
+        for (int i = tokens.length; i < rows; i++) {
+            padded[i] = "[PAD" + i + "]";
+        }
+        w.put("tokenizer.ggml.tokens", GgufValue.ofArray(new GgufArray(GgufValueType.STRING, padded)));
+        if (m.contains("tokenizer.ggml.token_type")) {
+            int[] types = m.getIntArray("tokenizer.ggml.token_type");
+            int[] paddedTypes = Arrays.copyOf(types, rows);
+            Arrays.fill(paddedTypes, types.length, rows, TokenType.UNUSED.id());
+            w.put("tokenizer.ggml.token_type", GgufValue.ofArray(new GgufArray(GgufValueType.INT32, paddedTypes)));
+        }
     }
 
     private static void matrix(GgufWriter w, Quant quant, String name, int cols, int rows, SplittableRandom random) {
