@@ -14,62 +14,38 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Q4_0 matrix repacked for integer dot products with {@link QuantizedVectors}: 32 rows side by side, so
- * that one 512-bit vector holds one weight of each of 32 rows and multiplies them by one activation (a
- * broadcast) in 16-bit integers. Each block's sum is exact in integers, then scaled once per block in float.
- *
- * <p>The result for row r and vector v, which {@link #referenceDot} computes from the GGUF bytes and every
- * kernel here reproduces bit for bit: for each block b in order,
+ * Q4_0 repacked for integer dot products (see {@link IntegerWeights}). The result for row r and vector v,
+ * which {@link #referenceDot} computes from the GGUF bytes: for each block b in order,
  * {@code acc = fma((float) isum, d_r,b * dx_v,b, acc)} from {@code acc = 0}, where
- * {@code isum = sum_k (q_k - 8) * xq_k} is the exact integer sum of the block. The integer sums need no
- * particular order, and every (row, vector) pair gets the same float operations on every path, so the
- * result does not depend on the batch or on the kernel that computes it.
+ * {@code isum = sum_k (q_k - 8) * xq_k} is the exact integer sum of the block.
  *
  * <p>Why 16-bit lanes are exact: the kernels sum the low and the high nibbles (0..15) separately, sixteen
  * products of at most 15 * 127 each (30,480 &lt; 32,767), and take {@code 8 * sum(xq)} out in 32-bit integers.
- * Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
- * 1.8x the float FMA rate here (see BENCHMARKS.md), and the nibbles need no conversion to float.
  *
  * <p>Layout: for each group of 32 rows and each block, 16 runs of 32 bytes, run j holding byte j of the
  * block of each of the 32 rows (low nibble: weight j, high nibble: weight j + 16); and the 32 rows' scales
  * of each block as floats. Rows past the end of the matrix are padded with zero scales.
  */
-public final class IntegerQ4_0 {
-    /** Rows per group: the 16-bit lanes of one 512-bit vector. */
-    static final int GROUP = 32;
+final class IntegerQ4_0 extends IntegerWeights {
     private static final int BLOCK = 32;
     private static final int GGUF_BLOCK_BYTES = 18;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK / 2;
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final ValueLayout.OfShort LE_SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final int rows;
-    private final int cols;
     private final int blocks;
     private final MemorySegment quants;
     private final MemorySegment scales;
 
-    /**
-     * Whether this machine runs the kernels as vectors: they need 32 lanes of 16 bits (AVX-512). Elsewhere
-     * the float kernels are used (the integer path would run the Vector API's slow fallback).
-     */
-    public static boolean supported() {
-        return ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    }
-
     /** Repacks {@code rows} rows of {@code cols} Q4_0 weights from {@code data} (GGUF layout), off the heap. */
-    public IntegerQ4_0(MemorySegment data, int rows, int cols) {
+    IntegerQ4_0(MemorySegment data, int rows, int cols) {
+        super(rows, cols);
         if (cols % BLOCK != 0) {
             throw new IllegalArgumentException("Q4_0 rows of " + cols + " elements are not whole blocks");
         }
-        this.rows = rows;
-        this.cols = cols;
         this.blocks = cols / BLOCK;
         int groups = groups();
         Arena arena = Arena.ofAuto();
@@ -102,15 +78,11 @@ public final class IntegerQ4_0 {
         }
     }
 
-    public int groups() {
-        return (rows + GROUP - 1) / GROUP;
-    }
-
     /**
      * The scalar reference: row {@code rowOffset} of GGUF Q4_0 bytes times vector {@code v} of {@code x}, by the
      * rule in the class comment.
      */
-    public static float referenceDot(MemorySegment data, long rowOffset, int cols, QuantizedVectors x, int v) {
+    static float referenceDot(MemorySegment data, long rowOffset, int cols, QuantizedVectors x, int v) {
         float acc = 0;
         int blocks = cols / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -127,26 +99,8 @@ public final class IntegerQ4_0 {
         return acc;
     }
 
-    /**
-     * Groups {@code [fromGroup, toGroup)} of rows with every vector of {@code x}: the result for row r and
-     * vector v goes to {@code y[yOffset + v * yStride + r]}. Four vectors at a time share each unpacked run of
-     * weights; the rest go one at a time.
-     */
-    public void multiply(QuantizedVectors x, float[] y, int yStride, int yOffset, int fromGroup, int toGroup) {
-        int batch = x.count();
-        for (int g = fromGroup; g < toGroup; g++) {
-            int v = 0;
-            for (; v + 4 <= batch; v += 4) {
-                dot4(g, x, v, y, yStride, yOffset);
-            }
-            for (; v < batch; v++) {
-                dot1(g, x, v, y, yOffset + v * yStride);
-            }
-        }
-    }
-
-    /** One group of rows with vector {@code v}. */
-    private void dot1(int g, QuantizedVectors x, int v, float[] y, int yAt) {
+    @Override
+    void dot1(int g, QuantizedVectors x, int v, float[] y, int yAt) {
         short[] xq = x.quants();
         float[] dx = x.scales();
         int[] sx = x.sums();
@@ -180,8 +134,8 @@ public final class IntegerQ4_0 {
         a1.intoArray(y, yAt + g * GROUP + 16, m1);
     }
 
-    /** One group of rows with vectors {@code v .. v + 3}: each run of weights unpacked once for four vectors. */
-    private void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
+    @Override
+    void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
         short[] xq = x.quants();
         float[] dx = x.scales();
         int[] sx = x.sums();

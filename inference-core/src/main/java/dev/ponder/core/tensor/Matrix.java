@@ -11,8 +11,8 @@ import java.util.Arrays;
  * (usually memory-mapped) bytes. The product reads and dequantizes each row once per call and applies
  * it to every activation vector of the batch.
  *
- * <p>Q4_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors): the
- * weights are repacked once ({@link IntegerQ4_0}) and multiplied by activations quantized per block
+ * <p>Q4_0 and Q4_K matrices take the integer path when it is on (the default, on machines with 512-bit
+ * vectors): the weights are repacked once ({@link IntegerWeights}) and multiplied by activations quantized per block
  * ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
  * every format then uses its float kernels. Either way a matrix gives each output the bits of
  * {@link #rowProduct}, whatever the batch.
@@ -21,7 +21,7 @@ public final class Matrix {
     /** The switch of the integer path: {@code -Dponder.integer.dot=false} turns it off. */
     public static final String INTEGER_PROPERTY = "ponder.integer.dot";
     private static final boolean INTEGER_BY_DEFAULT =
-            !"false".equalsIgnoreCase(System.getProperty(INTEGER_PROPERTY, "true")) && IntegerQ4_0.supported();
+            !"false".equalsIgnoreCase(System.getProperty(INTEGER_PROPERTY, "true")) && IntegerWeights.supported();
     /** The activations of the integer path, quantized on the calling thread's buffers. */
     private static final ThreadLocal<QuantizedVectors> QUANTIZED = ThreadLocal.withInitial(QuantizedVectors::new);
 
@@ -31,13 +31,13 @@ public final class Matrix {
     private final int rows;
     private final int cols;
     /** The repacked weights of the integer path, or null when this matrix uses the float kernels. */
-    private final IntegerQ4_0 integer;
+    private final IntegerWeights integer;
 
     public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols) {
         this(name, format, data, rows, cols, INTEGER_BY_DEFAULT);
     }
 
-    /** As above, with the integer path on or off for this matrix (it applies to Q4_0 only). */
+    /** As above, with the integer path on or off for this matrix (it applies to Q4_0 and Q4_K). */
     public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols, boolean integerPath) {
         long expected = format.rowBytes(cols) * rows;
         if (data.byteSize() != expected) {
@@ -49,8 +49,8 @@ public final class Matrix {
         this.data = data;
         this.rows = rows;
         this.cols = cols;
-        this.integer = integerPath && IntegerQ4_0.supported() && format.type() == GgmlType.Q4_0
-                ? new IntegerQ4_0(data, rows, cols) : null;
+        this.integer = integerPath && IntegerWeights.supported() && IntegerWeights.hasIntegerPath(format.type())
+                ? IntegerWeights.of(format.type(), data, rows, cols) : null;
     }
 
     /** Whether the integer path is on by default in this JVM (property and vector width). */
@@ -88,7 +88,7 @@ public final class Matrix {
         return of(file, name, INTEGER_BY_DEFAULT);
     }
 
-    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to Q4_0 only). */
+    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to Q4_0 and Q4_K). */
     public static Matrix of(GgufFile file, String name, boolean integerPath) {
         GgufTensorInfo info = file.tensor(name);
         if (info.rank() > 2 && info.dim(2) * info.dim(3) != 1) {
@@ -110,7 +110,7 @@ public final class Matrix {
         float[] vector = Arrays.copyOfRange(x, xOffset, xOffset + cols);
         if (integer != null) {
             QuantizedVectors quantized = new QuantizedVectors().quantize(vector, cols, 1, cols, null);
-            return IntegerQ4_0.referenceDot(data, row * rowBytes(), cols, quantized, 0);
+            return IntegerWeights.referenceDot(format.type(), data, row * rowBytes(), cols, quantized, 0);
         }
         float[] out = new float[1];
         format.dotRow(data, row * rowBytes(), cols, vector, cols, 1, out, 0, 1, new float[cols]);
@@ -138,7 +138,7 @@ public final class Matrix {
         if (integer != null) {
             QuantizedVectors quantized = QUANTIZED.get().quantize(x, xStride, batch, cols, parallel);
             int groups = integer.groups();
-            int grain = Math.max(1, DECODE_GRAIN / IntegerQ4_0.GROUP);
+            int grain = Math.max(1, DECODE_GRAIN / IntegerWeights.GROUP);
             parallel.forRange(groups, grain, (start, end, worker) ->
                     integer.multiply(quantized, y, yStride, yOffset, start, end));
             return;
@@ -195,7 +195,7 @@ public final class Matrix {
         for (int i = 0; i < matrices.length; i++) {
             firstGroup[i + 1] = firstGroup[i] + matrices[i].integer.groups();
         }
-        int grain = Math.max(1, DECODE_GRAIN / IntegerQ4_0.GROUP);
+        int grain = Math.max(1, DECODE_GRAIN / IntegerWeights.GROUP);
         parallel.forRange(firstGroup[matrices.length], grain, (start, end, worker) -> {
             for (int i = 0; i < matrices.length; i++) {
                 int from = Math.max(start, firstGroup[i]);

@@ -8,7 +8,7 @@ import dev.ponder.core.chat.ChatTemplate;
 import dev.ponder.core.gguf.GgmlType;
 import dev.ponder.core.model.Qwen2Model;
 import dev.ponder.core.sampling.SamplingParams;
-import dev.ponder.core.tensor.IntegerQ4_0;
+import dev.ponder.core.tensor.IntegerWeights;
 import dev.ponder.core.testing.RequantizedModels;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -58,7 +58,7 @@ class IntegerPathTest {
     @Test
     void theIntegerPathIsTakenWhereTheMachineHasIt() {
         assertThat(integer.model().weights().layers().getFirst().gate().usesIntegerPath())
-                .isEqualTo(IntegerQ4_0.supported());
+                .isEqualTo(IntegerWeights.supported());
         assertThat(floats.model().weights().layers().getFirst().gate().usesIntegerPath()).isFalse();
     }
 

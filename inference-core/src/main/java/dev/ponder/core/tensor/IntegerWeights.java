@@ -1,0 +1,97 @@
+package dev.ponder.core.tensor;
+
+import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A matrix repacked for integer dot products with {@link QuantizedVectors}: groups of 32 rows side by side,
+ * so that one 512-bit vector holds one weight of each of 32 rows and multiplies them by one activation (a
+ * broadcast) in 16-bit integers. Each block's sum is exact in integers and is scaled once per block in
+ * float, one float chain per (row, vector): the bits of a result depend neither on the batch nor on the
+ * kernel that computes it, and each format's {@code referenceDot} computes them from the GGUF bytes.
+ *
+ * <p>Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
+ * 1.8x the float FMA rate here (BENCHMARKS.md), and 4-bit weights need no conversion to float.
+ */
+public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
+    /** Rows per group: the 16-bit lanes of one 512-bit vector. */
+    static final int GROUP = 32;
+    static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+
+    final int rows;
+    final int cols;
+
+    IntegerWeights(int rows, int cols) {
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    /**
+     * Whether this machine runs the kernels as vectors: they need 32 lanes of 16 bits (AVX-512). Elsewhere
+     * the float kernels are used (the integer path would run the Vector API's slow fallback).
+     */
+    public static boolean supported() {
+        return ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    }
+
+    /** Whether {@code type} has an integer path (then {@link #of} repacks it). */
+    public static boolean hasIntegerPath(GgmlType type) {
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
+    }
+
+    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (GGUF layout) off the heap. */
+    public static IntegerWeights of(GgmlType type, MemorySegment data, int rows, int cols) {
+        return switch (type) {
+            case Q4_0 -> new IntegerQ4_0(data, rows, cols);
+            case Q4_K -> new IntegerQ4_K(data, rows, cols);
+            default -> throw new IllegalArgumentException(type + " has no integer path");
+        };
+    }
+
+    /**
+     * The scalar reference: row {@code row} of the GGUF bytes times vector {@code v} of {@code x}, computed one
+     * element at a time by the format's rule.
+     */
+    public static float referenceDot(GgmlType type, MemorySegment data, long rowOffset, int cols, QuantizedVectors x,
+                                     int v) {
+        return switch (type) {
+            case Q4_0 -> IntegerQ4_0.referenceDot(data, rowOffset, cols, x, v);
+            case Q4_K -> IntegerQ4_K.referenceDot(data, rowOffset, cols, x, v);
+            default -> throw new IllegalArgumentException(type + " has no integer path");
+        };
+    }
+
+    public final int groups() {
+        return (rows + GROUP - 1) / GROUP;
+    }
+
+    /**
+     * Groups {@code [fromGroup, toGroup)} of rows with every vector of {@code x}: the result for row r and
+     * vector v goes to {@code y[yOffset + v * yStride + r]}. Four vectors at a time share each unpacked run of
+     * weights; the rest go one at a time.
+     */
+    public final void multiply(QuantizedVectors x, float[] y, int yStride, int yOffset, int fromGroup, int toGroup) {
+        int batch = x.count();
+        for (int g = fromGroup; g < toGroup; g++) {
+            int v = 0;
+            for (; v + 4 <= batch; v += 4) {
+                dot4(g, x, v, y, yStride, yOffset);
+            }
+            for (; v < batch; v++) {
+                dot1(g, x, v, y, yOffset + v * yStride);
+            }
+        }
+    }
+
+    /** One group of rows with vector {@code v}: results to {@code y[yAt + 32 * g ..]}. */
+    abstract void dot1(int g, QuantizedVectors x, int v, float[] y, int yAt);
+
+    /** One group of rows with vectors {@code v .. v + 3}, each run of weights unpacked once for the four. */
+    abstract void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset);
+}
