@@ -97,6 +97,123 @@ public final class ModelBench {
         return new Result("decode", batch, batch * steps, seconds);
     }
 
+    /** Decode speed by depth: the positions of the decoded tokens, from (inclusive) and to (exclusive). */
+    public record DepthBucket(int from, int to, int tokens, double seconds) {
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+    }
+
+    /** A reasoning-shaped run: overall rate, the rate per depth bucket, and the KV cache it took. */
+    public record ReasoningResult(int batch, int promptTokens, int generatedPerSequence, double seconds,
+                                  List<DepthBucket> buckets, long peakKvBytes, double sharedPromptFraction) {
+        public double tokensPerSecond() {
+            return (double) batch * generatedPerSequence / seconds;
+        }
+    }
+
+    /** Depth bucket limits: 0-512, 512-1k, 1k-2k, 2k-4k, 4k-8k, ... */
+    private static int bucketEnd(int position) {
+        int end = 512;
+        while (position >= end) {
+            end *= 2;
+        }
+        return end;
+    }
+
+    /**
+     * The shape of a batch of reasoning jobs: {@code batch} sequences share one {@code promptTokens}-token prompt
+     * (prefilled once; every sequence's block table starts with its blocks, as the prefix cache serves them),
+     * then each generates {@code generate} tokens (greedy), all decoding together, one forward step per token of
+     * each sequence. Decode is timed per depth bucket; the prefill is not timed. KV at {@code precision}.
+     */
+    public ReasoningResult reasoning(int batch, int promptTokens, int generate, KvCache.Precision precision,
+                                     Consumer<String> progress) {
+        int ownBlocks = blocksFor(promptTokens + generate + 1) - promptTokens / BLOCK;
+        int sharedBlocks = promptTokens / BLOCK; // whole blocks only; a partial last block is each sequence's own
+        KvCache cache = model.newKvCache(BLOCK, sharedBlocks + batch * ownBlocks, precision);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < promptTokens; i++) {
+            prompt[i] = randomToken();
+        }
+        List<int[]> tables = new ArrayList<>();
+        for (int s = 0; s < batch; s++) {
+            int[] table = new int[sharedBlocks + ownBlocks];
+            for (int b = 0; b < table.length; b++) {
+                table[b] = b < sharedBlocks ? b : sharedBlocks + s * ownBlocks + (b - sharedBlocks);
+            }
+            tables.add(table);
+        }
+        // The shared whole blocks once (through the first sequence's table), then each sequence's partial block
+        // and last prompt token, which gives its first logits.
+        int vocab = model.config().vocabSize();
+        int[] next = new int[batch];
+        ForwardBatch first = new ForwardBatch(Math.max(1, sharedBlocks * BLOCK));
+        if (sharedBlocks * BLOCK == promptTokens) {
+            for (int i = 0; i < promptTokens - 1; i++) {
+                first.add(prompt[i], i, tables.getFirst(), false);
+            }
+            if (promptTokens > 1) {
+                model.forward(first, cache);
+            }
+        } else {
+            for (int i = 0; i < sharedBlocks * BLOCK; i++) {
+                first.add(prompt[i], i, tables.getFirst(), false);
+            }
+            if (sharedBlocks > 0) {
+                model.forward(first, cache);
+            }
+        }
+        int tail = sharedBlocks * BLOCK == promptTokens ? promptTokens - 1 : sharedBlocks * BLOCK;
+        ForwardBatch rest = new ForwardBatch(batch * (promptTokens - tail));
+        for (int s = 0; s < batch; s++) {
+            for (int i = tail; i < promptTokens; i++) {
+                rest.add(prompt[i], i, tables.get(s), i == promptTokens - 1);
+            }
+        }
+        // Writing the last prompt token into the shared block again for each sequence stores the same values.
+        float[] logits = model.forward(rest, cache);
+        for (int s = 0; s < batch; s++) {
+            next[s] = Sampler.argmax(logits, s * vocab, vocab);
+        }
+        List<DepthBucket> buckets = new ArrayList<>();
+        ForwardBatch step = new ForwardBatch(batch);
+        long start = System.nanoTime();
+        long bucketStart = start;
+        int bucketFrom = promptTokens;
+        int bucketTokens = 0;
+        for (int t = 0; t < generate; t++) {
+            int position = promptTokens + t;
+            if (position >= bucketEnd(bucketFrom) && bucketTokens > 0) {
+                long now = System.nanoTime();
+                buckets.add(new DepthBucket(bucketFrom, position, bucketTokens, (now - bucketStart) / 1e9));
+                bucketStart = now;
+                bucketFrom = position;
+                bucketTokens = 0;
+            }
+            step.clear();
+            for (int s = 0; s < batch; s++) {
+                step.add(next[s], position, tables.get(s), true);
+            }
+            logits = model.forward(step, cache);
+            for (int s = 0; s < batch; s++) {
+                next[s] = Sampler.argmax(logits, s * vocab, vocab);
+            }
+            bucketTokens += batch;
+            if (progress != null && (t + 1) % 128 == 0) {
+                progress.accept("reasoning, batch " + batch + ": " + (t + 1) + "/" + generate + " tokens per sequence");
+            }
+        }
+        long end = System.nanoTime();
+        if (bucketTokens > 0) {
+            buckets.add(new DepthBucket(bucketFrom, promptTokens + generate, bucketTokens, (end - bucketStart) / 1e9));
+        }
+        long peakKv = (long) (sharedBlocks + batch * ownBlocks) * BLOCK * cache.bytesPerToken();
+        double shared = promptTokens == 0 ? 0 : (double) (batch - 1) * sharedBlocks * BLOCK / (batch * (double) promptTokens);
+        return new ReasoningResult(batch, promptTokens, generate, (end - start) / 1e9, List.copyOf(buckets), peakKv,
+                shared);
+    }
+
     private int randomToken() {
         return random.nextInt(vocabLimit);
     }

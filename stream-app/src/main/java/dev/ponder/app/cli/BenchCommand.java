@@ -9,6 +9,7 @@ import dev.ponder.core.bench.ModelShape;
 import dev.ponder.core.bench.SyntheticModel;
 import dev.ponder.core.engine.Engine;
 import dev.ponder.core.engine.EngineConfig;
+import dev.ponder.core.model.KvCache;
 import dev.ponder.core.model.Qwen2Model;
 import dev.ponder.core.tensor.Parallel;
 import java.io.PrintWriter;
@@ -60,6 +61,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mixed", paramLabel = "N", defaultValue = "0",
             description = "Also run N requests of varied lengths with a shared system prompt through the engine.")
     int mixedRequests;
+
+    @Option(names = "--workload", defaultValue = "standard",
+            description = {"standard: prompt processing and decode 16 tokens deep (above);",
+                    "reasoning: B sequences (--batch) share one --prompt-token prompt and each generate --generate tokens,",
+                    "all decoding together; the rate per depth bucket and the KV cache it took (default: ${DEFAULT-VALUE})."})
+    String workload;
+
+    @Option(names = "--generate", defaultValue = "2048", description = "Tokens each sequence generates in the reasoning workload (default: ${DEFAULT-VALUE}).")
+    int generate;
+
+    @Option(names = "--kv", defaultValue = "f32", description = "KV cache precision for the reasoning workload: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    String kvPrecision;
 
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
@@ -114,6 +127,16 @@ final class BenchCommand implements Callable<Integer> {
 
     private void runOne(PrintWriter out, Qwen2Model m, String shapeName, String quant, int threadCount, double bandwidthBytes) {
         ModelBench bench = new ModelBench(m, 151_000);
+        switch (workload) {
+            case "standard" -> {
+            }
+            case "reasoning" -> {
+                runReasoning(out, bench, shapeName, quant, threadCount);
+                return;
+            }
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--workload must be standard or reasoning, not '" + workload + "'");
+        }
         long weightBytes = m.weights().bytesPerToken();
         System.err.printf("bench: %s, %s, %.0f MB of weights read per token, %d threads%n", m.config().summary(), quant,
                 weightBytes / 1e6, threadCount);
@@ -136,6 +159,33 @@ final class BenchCommand implements Callable<Integer> {
                 text += String.format(Locale.ROOT, " (bound %.1f tok/s, %.0f%%)", bound, 100 * r.tokensPerSecond() / bound);
             }
             emit(out, row, text);
+        }
+    }
+
+    private void runReasoning(PrintWriter out, ModelBench bench, String shapeName, String quant, int threadCount) {
+        KvCache.Precision precision = switch (kvPrecision.toLowerCase(Locale.ROOT)) {
+            case "f32" -> KvCache.Precision.F32;
+            case "f16" -> KvCache.Precision.F16;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--kv must be f32 or f16, not '" + kvPrecision + "'");
+        };
+        for (int batch : batches) {
+            ModelBench.ReasoningResult r = bench.reasoning(batch, promptTokens, generate, precision,
+                    msg -> System.err.println("bench: " + msg));
+            ObjectNode row = row(shapeName, quant, threadCount).put("workload", "reasoning").put("batch", batch)
+                    .put("prompt_tokens", promptTokens).put("generated_per_sequence", generate)
+                    .put("kv_precision", precision.name()).put("decode_tokens_per_s", round(r.tokensPerSecond()))
+                    .put("peak_kv_bytes", r.peakKvBytes()).put("shared_prompt_fraction", round(r.sharedPromptFraction()));
+            ObjectNode depths = row.putObject("decode_tokens_per_s_by_depth");
+            StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+                    "%s %s threads=%d reasoning batch=%d: %d-token shared prompt, %d generated each, KV %s: %.1f tok/s aggregate,"
+                            + " peak KV %.1f MB; by depth:", shapeName, quant, threadCount, batch, promptTokens, generate,
+                    precision, r.tokensPerSecond(), r.peakKvBytes() / 1e6));
+            for (ModelBench.DepthBucket b : r.buckets()) {
+                depths.put(b.from() + "-" + b.to(), round(b.tokensPerSecond()));
+                text.append(String.format(Locale.ROOT, " %d-%d %.1f", b.from(), b.to(), b.tokensPerSecond()));
+            }
+            emit(out, row, text.toString());
         }
     }
 
