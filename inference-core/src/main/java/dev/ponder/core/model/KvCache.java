@@ -1,16 +1,31 @@
 package dev.ponder.core.model;
 
 import dev.ponder.core.tensor.VectorMath;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Key/value storage for attention, paged: the cache holds {@code blockCount} blocks of
  * {@code blockSize} token slots per layer, and a sequence reaches its tokens through a block table
  * (position p lives in block {@code table[p / blockSize]}, slot {@code p % blockSize}). Which blocks a
- * sequence owns is decided outside (an allocator, a prefix cache); this class only stores and reads.
+ * sequence owns is decided outside (an allocator, a prefix cache); this class stores and reads, and runs the
+ * two halves of attention over a sequence: the scores of a group of query heads, and their weighted values.
  *
- * <p>Precision F32 keeps keys and values as computed; F16 halves the memory by rounding each stored
- * value to IEEE half precision (the rounding is deterministic, so outputs stay reproducible).
+ * <p>Layout within a block, per KV head: keys transposed (dimension by dimension, the block's slots side by
+ * side), so that one vector load gives one dimension of sixteen positions and a score needs no horizontal sum;
+ * values position by position. Attention reads each KV head once for all the query heads that share it (GQA):
+ * 7 query heads per KV head on Qwen2.5-0.5B, 5 on QwQ-32B.
+ *
+ * <p>The bits of every score and output depend only on the sequence, never on the batch or the thread: a
+ * score is {@code s = fma(q[d], k[d], s)} over d in order from zero, times the scale; an output lane is
+ * {@code o = fma(v[p], w[p], o)} over positions in order from zero.
+ *
+ * <p>Precision F32 keeps keys and values as computed; F16 halves the memory by rounding each stored value
+ * to IEEE half precision (deterministic, so outputs stay reproducible); a block is converted back to float
+ * once per KV head and token, for all the query heads of the group (C2 turns the conversion loop into
+ * {@code vcvtph2ps}).
  */
 public final class KvCache {
     /** How keys and values are stored. */
@@ -28,7 +43,12 @@ public final class KvCache {
         }
     }
 
+    private static final VectorSpecies<Float> F = VectorMath.F;
+    private static final int LANES = VectorMath.LANES;
+
     private final int layers;
+    private final int kvHeads;
+    private final int headDim;
     private final int kvDim;
     private final int blockSize;
     private final int blockCount;
@@ -38,14 +58,16 @@ public final class KvCache {
     private final short[][] keysHalf;
     private final short[][] valuesHalf;
 
-    public KvCache(int layers, int kvDim, int blockSize, int blockCount, Precision precision) {
-        long perLayer = (long) blockSize * blockCount * kvDim;
+    public KvCache(int layers, int kvHeads, int headDim, int blockSize, int blockCount, Precision precision) {
+        long perLayer = (long) blockSize * blockCount * kvHeads * headDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("KV cache of " + blockCount + " blocks of " + blockSize + " tokens x "
-                    + kvDim + " values exceeds one array per layer; lower the KV budget");
+                    + kvHeads * headDim + " values exceeds one array per layer; lower the KV budget");
         }
         this.layers = layers;
-        this.kvDim = kvDim;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.kvDim = kvHeads * headDim;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
         this.precision = precision;
@@ -56,12 +78,17 @@ public final class KvCache {
         this.valuesHalf = precision == Precision.F16 ? new short[layers][n] : null;
     }
 
+    /** A cache with one KV head of {@code kvDim} values (tests). */
+    public KvCache(int layers, int kvDim, int blockSize, int blockCount, Precision precision) {
+        this(layers, 1, kvDim, blockSize, blockCount, precision);
+    }
+
     public KvCache(int layers, int kvDim, int blockSize, int blockCount) {
         this(layers, kvDim, blockSize, blockCount, Precision.F32);
     }
 
     public static KvCache forModel(ModelConfig config, int blockSize, int blockCount, Precision precision) {
-        return new KvCache(config.blockCount(), config.kvDim(), blockSize, blockCount, precision);
+        return new KvCache(config.blockCount(), config.headCountKv(), config.headDim(), blockSize, blockCount, precision);
     }
 
     /** Bytes per token slot over all layers (keys and values) at this precision. */
@@ -81,6 +108,10 @@ public final class KvCache {
         return kvDim;
     }
 
+    public int headDim() {
+        return headDim;
+    }
+
     public Precision precision() {
         return precision;
     }
@@ -89,132 +120,223 @@ public final class KvCache {
         return 2L * layers * kvDim * precision.bytes();
     }
 
-    /** Offset of the slot for {@code position} of a sequence with block table {@code table}. */
-    public int offset(int[] table, int position) {
-        int block = table[position / blockSize];
-        return (block * blockSize + position % blockSize) * kvDim;
+    /** Floats a worker needs as scratch for {@link #groupScores} and {@link #groupValues}: one converted block. */
+    public int scratchFloats() {
+        return blockSize * headDim;
     }
 
-    /** Stores one token's keys and values ({@code kvDim} each) at {@code slot}. */
-    public void store(int layer, int slot, float[] k, int kOffset, float[] v, int vOffset) {
-        if (precision == Precision.F32) {
-            System.arraycopy(k, kOffset, keys[layer], slot, kvDim);
-            System.arraycopy(v, vOffset, values[layer], slot, kvDim);
-        } else {
-            short[] kh = keysHalf[layer];
-            short[] vh = valuesHalf[layer];
-            for (int d = 0; d < kvDim; d++) {
-                kh[slot + d] = Float.floatToFloat16(k[kOffset + d]);
-                vh[slot + d] = Float.floatToFloat16(v[vOffset + d]);
+    /** Where KV head {@code head}'s part of block {@code block} starts (keys and values alike). */
+    private int headBase(int block, int head) {
+        return (block * kvHeads + head) * blockSize * headDim;
+    }
+
+    /** Stores one token's keys and values ({@code kvDim} each, head after head) at its position of the sequence. */
+    public void store(int layer, int[] table, int position, float[] k, int kOffset, float[] v, int vOffset) {
+        int block = table[position / blockSize];
+        int slot = position % blockSize;
+        for (int h = 0; h < kvHeads; h++) {
+            int base = headBase(block, h);
+            int from = h * headDim;
+            if (precision == Precision.F32) {
+                float[] kk = keys[layer];
+                for (int d = 0; d < headDim; d++) {
+                    kk[base + d * blockSize + slot] = k[kOffset + from + d];
+                }
+                System.arraycopy(v, vOffset + from, values[layer], base + slot * headDim, headDim);
+            } else {
+                short[] kh = keysHalf[layer];
+                short[] vh = valuesHalf[layer];
+                for (int d = 0; d < headDim; d++) {
+                    kh[base + d * blockSize + slot] = Float.floatToFloat16(k[kOffset + from + d]);
+                    vh[base + slot * headDim + d] = Float.floatToFloat16(v[vOffset + from + d]);
+                }
             }
         }
     }
 
-    /** The dot product of {@code q[qOffset..+n)} with the stored key at {@code slot + within}. */
-    public float dotKey(int layer, int slot, float[] q, int qOffset, int n, float[] scratch) {
-        if (precision == Precision.F32) {
-            return VectorMath.dotAny(q, qOffset, keys[layer], slot, n);
-        }
-        short[] kh = keysHalf[layer];
-        for (int d = 0; d < n; d++) {
-            scratch[d] = Float.float16ToFloat(kh[slot + d]);
-        }
-        return VectorMath.dotAny(q, qOffset, scratch, 0, n);
+    /** Key {@code d} of position {@code position} for KV head {@code head}, as attention reads it (tests). */
+    public float key(int layer, int[] table, int position, int head, int d) {
+        int at = headBase(table[position / blockSize], head) + d * blockSize + position % blockSize;
+        return precision == Precision.F32 ? keys[layer][at] : Float.float16ToFloat(keysHalf[layer][at]);
+    }
+
+    /** Value {@code d} of position {@code position} for KV head {@code head}, as attention reads it (tests). */
+    public float value(int layer, int[] table, int position, int head, int d) {
+        int at = headBase(table[position / blockSize], head) + (position % blockSize) * headDim + d;
+        return precision == Precision.F32 ? values[layer][at] : Float.float16ToFloat(valuesHalf[layer][at]);
     }
 
     /**
-     * {@code out[outOffset..+n)} = the sum over positions p in [0, count) of {@code weights[p]} times the value
-     * of position p (its slot from {@code table}, plus {@code within}), each lane accumulated in position order
-     * from zero: the same bits as {@link #addValue} called for every position on a zeroed output. With F32
-     * storage the sums stay in registers, four chunks at a time, instead of going through memory once per
-     * position; that was most of the cost of attending over a long prompt.
+     * The scores of {@code heads} query heads sharing KV head {@code head} over positions [0, count): query head j
+     * at {@code q[qOffset + j * headDim ..]}, its score for position p to {@code scores[j * stride + p]}, each
+     * {@code (q . k_p) * scale} by the rule in the class comment. The largest score of head j goes to {@code max[j]}.
      */
-    public void weightedValues(int layer, int[] table, int within, float[] weights, int count, float[] out,
-                               int outOffset, int n, float[] scratch) {
-        if (precision != Precision.F32 || n % VectorMath.LANES != 0) {
-            java.util.Arrays.fill(out, outOffset, outOffset + n, 0f);
+    public void groupScores(int layer, int[] table, int head, float[] q, int qOffset, int heads, int count, float scale,
+                            float[] scores, int stride, float[] max, float[] scratch) {
+        for (int first = 0, b = 0; first < count; first += blockSize, b++) {
+            int slots = Math.min(blockSize, count - first);
+            float[] source;
+            int base;
+            if (precision == Precision.F32) {
+                source = keys[layer];
+                base = headBase(table[b], head);
+            } else {
+                halvesToFloats(keysHalf[layer], headBase(table[b], head), scratch, blockSize * headDim);
+                source = scratch;
+                base = 0;
+            }
+            int j = 0;
+            for (; j + 4 <= heads; j += 4) {
+                scores4(source, base, slots, q, qOffset + j * headDim, scale, scores, j * stride + first, stride);
+            }
+            for (; j < heads; j++) {
+                scores1(source, base, slots, q, qOffset + j * headDim, scale, scores, j * stride + first);
+            }
+        }
+        for (int j = 0; j < heads; j++) {
+            float m = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < count; p++) {
-                addValue(layer, offset(table, p) + within, weights[p], out, outOffset, n, scratch);
+                m = Math.max(m, scores[j * stride + p]);
+            }
+            max[j] = m;
+        }
+    }
+
+    /** Four heads' scores for the first {@code slots} slots of one block of transposed keys. */
+    private void scores4(float[] k, int base, int slots, float[] q, int q0, float scale, float[] out, int o0, int stride) {
+        int q1 = q0 + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
+        int c = 0;
+        if (blockSize % LANES == 0) {
+            for (; c < slots; c += LANES) {
+                VectorMask<Float> m = F.indexInRange(c, slots);
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                for (int d = 0, at = base + c; d < headDim; d++, at += blockSize) {
+                    FloatVector kd = FloatVector.fromArray(F, k, at);
+                    s0 = kd.fma(FloatVector.broadcast(F, q[q0 + d]), s0);
+                    s1 = kd.fma(FloatVector.broadcast(F, q[q1 + d]), s1);
+                    s2 = kd.fma(FloatVector.broadcast(F, q[q2 + d]), s2);
+                    s3 = kd.fma(FloatVector.broadcast(F, q[q3 + d]), s3);
+                }
+                s0.mul(scale).intoArray(out, o0 + c, m);
+                s1.mul(scale).intoArray(out, o0 + stride + c, m);
+                s2.mul(scale).intoArray(out, o0 + 2 * stride + c, m);
+                s3.mul(scale).intoArray(out, o0 + 3 * stride + c, m);
             }
             return;
         }
-        float[] source = values[layer];
-        int lanes = VectorMath.LANES;
-        // Positions go block by block (slot = block start + kvDim per position): no division per position.
-        int c = 0;
-        for (; c + 4 * lanes <= n; c += 4 * lanes) {
-            FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
-            for (int first = 0, block = 0; first < count; first += blockSize, block++) {
-                int at = table[block] * blockSize * kvDim + within + c;
-                int end = Math.min(count, first + blockSize);
-                for (int p = first; p < end; p++, at += kvDim) {
-                    FloatVector w = FloatVector.broadcast(VectorMath.F, weights[p]);
-                    a0 = FloatVector.fromArray(VectorMath.F, source, at).fma(w, a0);
-                    a1 = FloatVector.fromArray(VectorMath.F, source, at + lanes).fma(w, a1);
-                    a2 = FloatVector.fromArray(VectorMath.F, source, at + 2 * lanes).fma(w, a2);
-                    a3 = FloatVector.fromArray(VectorMath.F, source, at + 3 * lanes).fma(w, a3);
-                }
-            }
-            a0.intoArray(out, outOffset + c);
-            a1.intoArray(out, outOffset + c + lanes);
-            a2.intoArray(out, outOffset + c + 2 * lanes);
-            a3.intoArray(out, outOffset + c + 3 * lanes);
+        for (int j = 0; j < 4; j++) {
+            scores1(k, base, slots, q, q0 + j * headDim, scale, out, o0 + j * stride);
         }
-        for (; c < n; c += lanes) {
-            FloatVector a = FloatVector.zero(VectorMath.F);
-            for (int first = 0, block = 0; first < count; first += blockSize, block++) {
-                int at = table[block] * blockSize * kvDim + within + c;
-                int end = Math.min(count, first + blockSize);
-                for (int p = first; p < end; p++, at += kvDim) {
-                    a = FloatVector.fromArray(VectorMath.F, source, at).fma(FloatVector.broadcast(VectorMath.F, weights[p]), a);
+    }
+
+    /** One head's scores for the first {@code slots} slots of one block of transposed keys. */
+    private void scores1(float[] k, int base, int slots, float[] q, int q0, float scale, float[] out, int o0) {
+        int c = 0;
+        if (blockSize % LANES == 0) {
+            for (; c < slots; c += LANES) {
+                VectorMask<Float> m = F.indexInRange(c, slots);
+                FloatVector s = FloatVector.zero(F);
+                for (int d = 0, at = base + c; d < headDim; d++, at += blockSize) {
+                    s = FloatVector.fromArray(F, k, at).fma(FloatVector.broadcast(F, q[q0 + d]), s);
                 }
+                s.mul(scale).intoArray(out, o0 + c, m);
             }
-            a.intoArray(out, outOffset + c);
+            return;
+        }
+        for (int slot = 0; slot < slots; slot++) {
+            float s = 0;
+            for (int d = 0; d < headDim; d++) {
+                s = Math.fma(k[base + d * blockSize + slot], q[q0 + d], s);
+            }
+            out[o0 + slot] = s * scale;
         }
     }
 
     /**
-     * {@code scores[p] = (q . key of position p) * scale} for p in [0, count), the key of position p at its slot
-     * from {@code table} plus {@code within}; each as {@link #dotKey} computes it. Returns the largest score.
+     * The outputs of {@code heads} query heads sharing KV head {@code head}: for query head j,
+     * {@code out[outOffset + j * headDim + d]} = the sum over positions p in [0, count) of
+     * {@code weights[j * stride + p]} times value d of position p, by the rule in the class comment.
      */
-    public float keyScores(int layer, int[] table, int within, float[] q, int qOffset, int n, float scale,
-                           float[] scores, int count, float[] scratch) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int first = 0, block = 0; first < count; first += blockSize, block++) {
-            int at = table[block] * blockSize * kvDim + within;
-            int end = Math.min(count, first + blockSize);
-            for (int p = first; p < end; p++, at += kvDim) {
-                float s = dotKey(layer, at, q, qOffset, n, scratch) * scale;
-                scores[p] = s;
-                max = Math.max(max, s);
+    public void groupValues(int layer, int[] table, int head, float[] weights, int stride, int heads, int count,
+                            float[] out, int outOffset, float[] scratch) {
+        Arrays.fill(out, outOffset, outOffset + heads * headDim, 0f);
+        for (int first = 0, b = 0; first < count; first += blockSize, b++) {
+            int slots = Math.min(blockSize, count - first);
+            float[] source;
+            int base;
+            if (precision == Precision.F32) {
+                source = values[layer];
+                base = headBase(table[b], head);
+            } else {
+                halvesToFloats(valuesHalf[layer], headBase(table[b], head), scratch, slots * headDim);
+                source = scratch;
+                base = 0;
+            }
+            int j = 0;
+            for (; j + 4 <= heads; j += 4) {
+                values4(source, base, slots, weights, j * stride + first, stride, out, outOffset + j * headDim);
+            }
+            for (; j < heads; j++) {
+                values1(source, base, slots, weights, j * stride + first, out, outOffset + j * headDim);
             }
         }
-        return max;
     }
 
-    /** {@code out[outOffset..+n) += weight * value at slot}, lane by lane. */
-    public void addValue(int layer, int slot, float weight, float[] out, int outOffset, int n, float[] scratch) {
-        float[] source;
-        int offset;
-        if (precision == Precision.F32) {
-            source = values[layer];
-            offset = slot;
-        } else {
-            short[] vh = valuesHalf[layer];
-            for (int d = 0; d < n; d++) {
-                scratch[d] = Float.float16ToFloat(vh[slot + d]);
+    /** Four heads' outputs plus the first {@code slots} positions of one block of values. */
+    private void values4(float[] v, int base, int slots, float[] w, int w0, int stride, float[] out, int o0) {
+        if (headDim % LANES != 0) {
+            for (int j = 0; j < 4; j++) {
+                values1(v, base, slots, w, w0 + j * stride, out, o0 + j * headDim);
             }
-            source = scratch;
-            offset = 0;
+            return;
         }
-        int i = 0;
-        FloatVector w = FloatVector.broadcast(VectorMath.F, weight);
-        for (; i + VectorMath.LANES <= n; i += VectorMath.LANES) {
-            FloatVector.fromArray(VectorMath.F, source, offset + i).fma(w, FloatVector.fromArray(VectorMath.F, out, outOffset + i))
-                    .intoArray(out, outOffset + i);
+        int w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+        int o1 = o0 + headDim, o2 = o1 + headDim, o3 = o2 + headDim;
+        for (int c = 0; c < headDim; c += LANES) {
+            FloatVector a0 = FloatVector.fromArray(F, out, o0 + c);
+            FloatVector a1 = FloatVector.fromArray(F, out, o1 + c);
+            FloatVector a2 = FloatVector.fromArray(F, out, o2 + c);
+            FloatVector a3 = FloatVector.fromArray(F, out, o3 + c);
+            for (int p = 0, at = base + c; p < slots; p++, at += headDim) {
+                FloatVector vp = FloatVector.fromArray(F, v, at);
+                a0 = vp.fma(FloatVector.broadcast(F, w[w0 + p]), a0);
+                a1 = vp.fma(FloatVector.broadcast(F, w[w1 + p]), a1);
+                a2 = vp.fma(FloatVector.broadcast(F, w[w2 + p]), a2);
+                a3 = vp.fma(FloatVector.broadcast(F, w[w3 + p]), a3);
+            }
+            a0.intoArray(out, o0 + c);
+            a1.intoArray(out, o1 + c);
+            a2.intoArray(out, o2 + c);
+            a3.intoArray(out, o3 + c);
         }
-        for (; i < n; i++) {
-            out[outOffset + i] = Math.fma(weight, source[offset + i], out[outOffset + i]);
+    }
+
+    /** One head's outputs plus the first {@code slots} positions of one block of values. */
+    private void values1(float[] v, int base, int slots, float[] w, int w0, float[] out, int o0) {
+        int c = 0;
+        if (headDim % LANES == 0) {
+            for (; c < headDim; c += LANES) {
+                FloatVector a = FloatVector.fromArray(F, out, o0 + c);
+                for (int p = 0, at = base + c; p < slots; p++, at += headDim) {
+                    a = FloatVector.fromArray(F, v, at).fma(FloatVector.broadcast(F, w[w0 + p]), a);
+                }
+                a.intoArray(out, o0 + c);
+            }
+            return;
+        }
+        for (int d = 0; d < headDim; d++) {
+            float a = out[o0 + d];
+            for (int p = 0; p < slots; p++) {
+                a = Math.fma(v[base + p * headDim + d], w[w0 + p], a);
+            }
+            out[o0 + d] = a;
+        }
+    }
+
+    /** Half-precision values to floats; a loop C2 vectorizes into {@code vcvtph2ps}. */
+    private static void halvesToFloats(short[] from, int offset, float[] to, int n) {
+        for (int i = 0; i < n; i++) {
+            to[i] = Float.float16ToFloat(from[offset + i]);
         }
     }
 

@@ -24,7 +24,7 @@ public final class Qwen2Model implements AutoCloseable {
     private final Parallel parallel;
     private final boolean ownsParallel;
     private Buffers buffers = new Buffers(0, null);
-    /** Per compute thread, room for one head's keys or values converted from half precision. */
+    /** Per compute thread, room for one KV head's block of keys or values converted from half precision. */
     private final float[][] headScratch;
 
     public Qwen2Model(GgufFile file, Parallel parallel) {
@@ -145,37 +145,57 @@ public final class Qwen2Model implements AutoCloseable {
                 for (int h = 0; h < config.headCountKv(); h++) {
                     RopeConfig.rotate(b.k, i * kvDim + h * headDim, headDim, rope.cos(i), rope.sin(i));
                 }
-                cache.store(layer, cache.offset(batch.blockTable(i), batch.position(i)), b.k, i * kvDim, b.v, i * kvDim);
+                cache.store(layer, batch.blockTable(i), batch.position(i), b.k, i * kvDim, b.v, i * kvDim);
             }
         });
-        int heads = config.headCount();
-        parallel.forRange(n * heads, 1, (start, end, worker) -> {
+        // One task per (token, KV head): the KV head is read once for the query heads that share it.
+        int kvHeads = config.headCountKv();
+        parallel.forRange(n * kvHeads, 1, (start, end, worker) -> {
             for (int task = start; task < end; task++) {
-                attendOneHead(layer, task / heads, task % heads, batch, cache, b, worker);
+                attendOneGroup(layer, task / kvHeads, task % kvHeads, batch, cache, b, worker);
             }
         });
         w.wo().multiply(b.attn, n, b.proj, parallel);
         addInPlace(b.x, b.proj, n * hidden);
     }
 
-    /** Causal attention of token i's head h over its sequence's positions 0..position(i). */
-    private void attendOneHead(int layer, int i, int h, ForwardBatch batch, KvCache cache, Buffers b, int worker) {
+    /**
+     * Causal attention of token i's query heads that share KV head g, over its sequence's positions
+     * 0..position(i): scores, softmax, weighted values, per head exactly as if each head went alone.
+     */
+    private void attendOneGroup(int layer, int i, int g, ForwardBatch batch, KvCache cache, Buffers b, int worker) {
         int headDim = config.headDim();
-        int qOffset = i * config.queryDim() + h * headDim;
-        int kvOffset = (h / config.groupSize()) * headDim;
+        int group = config.groupSize();
+        int first = i * config.queryDim() + g * group * headDim;
         int[] table = batch.blockTable(i);
-        int last = batch.position(i);
-        float[] scores = parallel.scratch(worker, last + 1);
-        float[] converted = headScratch[worker];
+        int count = batch.position(i) + 1;
+        float[] scores = parallel.scratch(worker, group * count);
+        float[] converted = converted(worker, cache.scratchFloats());
+        float[] max = new float[group];
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float max = cache.keyScores(layer, table, kvOffset, b.q, qOffset, headDim, scale, scores, last + 1, converted);
-        float sum = FastExp.expShiftedInPlace(scores, last + 1, max);
-        int out = i * config.queryDim() + h * headDim;
-        cache.weightedValues(layer, table, kvOffset, scores, last + 1, b.attn, out, headDim, converted);
-        float inv = 1f / sum;
-        for (int d = 0; d < headDim; d++) {
-            b.attn[out + d] *= inv;
+        cache.groupScores(layer, table, g, b.q, first, group, count, scale, scores, count, max, converted);
+        float[] sums = new float[group];
+        for (int j = 0; j < group; j++) {
+            sums[j] = FastExp.expShiftedInPlace(scores, j * count, count, max[j]);
         }
+        cache.groupValues(layer, table, g, scores, count, group, count, b.attn, first, converted);
+        for (int j = 0; j < group; j++) {
+            float inv = 1f / sums[j];
+            int out = first + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+                b.attn[out + d] *= inv;
+            }
+        }
+    }
+
+    /** Worker {@code worker}'s buffer for a KV block converted to float, of at least {@code size} floats. */
+    private float[] converted(int worker, int size) {
+        float[] buffer = headScratch[worker];
+        if (buffer.length < size) {
+            buffer = new float[size];
+            headScratch[worker] = buffer;
+        }
+        return buffer;
     }
 
     private void feedForwardBlock(int layer, int n, Buffers b) {

@@ -57,8 +57,14 @@ public final class FastExp {
      * softmax numerator and denominator).
      */
     public static float expShiftedInPlace(float[] a, int count, float shift) {
-        int i = 0;
-        for (; i + LANES <= count; i += LANES) {
+        return expShiftedInPlace(a, 0, count, shift);
+    }
+
+    /** As {@link #expShiftedInPlace(float[], int, float)} on {@code a[from .. from + count)}. */
+    public static float expShiftedInPlace(float[] a, int from, int count, float shift) {
+        int i = from;
+        int end = from + count;
+        for (; i + LANES <= end; i += LANES) {
             FloatVector x = FloatVector.fromArray(VectorMath.F, a, i).sub(shift).max(MIN).min(MAX);
             FloatVector k = x.mul(LOG2E).add(ROUND).sub(ROUND);
             FloatVector r = k.fma(FloatVector.broadcast(VectorMath.F, -LN2_HI), x);
@@ -73,11 +79,11 @@ public final class FastExp {
                     .reinterpretAsFloats();
             p.mul(scale).intoArray(a, i);
         }
-        for (; i < count; i++) {
+        for (; i < end; i++) {
             a[i] = exp(a[i] - shift);
         }
         float sum = 0;
-        for (int j = 0; j < count; j++) {
+        for (int j = from; j < end; j++) {
             sum += a[j];
         }
         return sum;
