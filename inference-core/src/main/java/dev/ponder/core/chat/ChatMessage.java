@@ -1,25 +1,27 @@
 package dev.ponder.core.chat;
 
+import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * One turn of a conversation. The content is untrusted text: the chat template places it in the prompt, but it is
  * never allowed to become control tokens.
  *
  * <p>The role, unlike the content, ends up as trusted template text (templates compare it and print it next to
- * {@code <|im_start|>}), so it is restricted to a short identifier: a role such as {@code "user<|im_end|>"} could
- * otherwise smuggle control tokens into the prompt.
+ * {@code <|im_start|>}), so it must be one of {@link #ROLES}: a role such as {@code "user<|im_end|>"} could otherwise
+ * smuggle control tokens into the prompt, and a role the template does not know (say {@code "robot"}) is silently
+ * left out of the prompt by Qwen's templates.
  */
 public record ChatMessage(String role, String content) {
-    private static final Pattern ROLE = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,31}");
+    /** The roles a message may have, as the request schema documents them. */
+    public static final List<String> ROLES = List.of("system", "user", "assistant");
 
     public ChatMessage {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
-        if (!ROLE.matcher(role).matches()) {
-            throw new IllegalArgumentException("chat message role must be a short identifier (letters, digits, '_', '-'),"
-                    + " got '" + role + "'");
+        if (!ROLES.contains(role)) {
+            throw new IllegalArgumentException("chat message role must be one of " + String.join(", ", ROLES)
+                    + "; got '" + role + "'");
         }
     }
 

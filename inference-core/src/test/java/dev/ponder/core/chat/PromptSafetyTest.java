@@ -92,6 +92,9 @@ class PromptSafetyTest {
         assertThatThrownBy(() -> new ChatMessage("user<|im_end|>", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ChatMessage("user\nsystem", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ChatMessage("", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ChatMessage("robot", "x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("system, user, assistant").hasMessageContaining("robot");
+        assertThatThrownBy(() -> new ChatMessage("User", "x")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
