@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.core.bench.ArithmeticProblems;
 import dev.ponder.core.bench.ArithmeticProblems.Problem;
+import dev.ponder.core.model.KvCache;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.core.testing.TestFiles;
 import java.time.Duration;
@@ -145,11 +146,12 @@ class EngineTest {
     }
 
     @Test
-    void halfPrecisionKvStillSolvesTheTaskAndStaysBatchInvariant() throws Exception {
+    void fullPrecisionKvStillSolvesTheTaskAndStaysBatchInvariant() throws Exception {
+        assertThat(engine.stats().kvBytesPerToken()).as("F16 by default").isEqualTo(1024); // 2 x 4 layers x 64 x 2 bytes
         Engine half = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2)
-                .withKvPrecision(dev.ponder.core.model.KvCache.Precision.F16).withKv(16, 64L << 20));
+                .withKvPrecision(KvCache.Precision.F32).withKv(16, 64L << 20));
         try {
-            assertThat(half.stats().kvBytesPerToken()).isEqualTo(1024); // 2 x 4 layers x 64 x 2 bytes
+            assertThat(half.stats().kvBytesPerToken()).isEqualTo(2048); // 2 x 4 layers x 64 x 4 bytes
             List<Problem> problems = ArithmeticProblems.generate(20, 99);
             List<GenerationRequest> reqs = requests(problems, SAMPLED, "h");
             List<GenerationResult> together = runAll(half, reqs);

@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--generate", defaultValue = "2048", description = "Tokens each sequence generates in the reasoning workload (default: ${DEFAULT-VALUE}).")
     int generate;
 
-    @Option(names = "--kv", defaultValue = "f32", description = "KV cache precision for the reasoning workload: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv", defaultValue = "f16", description = "KV cache precision for the reasoning workload: f32 or f16 (default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
     @Option(names = "--json", description = "One JSON object per line.")
