@@ -184,12 +184,18 @@ final class IntegerQ4_K extends IntegerWeights {
         a1.intoArray(y, yAt + g * GROUP + 16, k1);
     }
 
-    /**
-     * As {@link #dot1} for four vectors; the float sums are kept in {@code y} itself between sub-blocks
-     * (eight more vectors held across the inner loop made C2's code half as fast).
-     */
+    /** Four vectors as two pairs (a kernel for four was too large for C1, and C2 did not inline a smaller helper). */
     @Override
     void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
+        dot2(g, x, v, y, yStride, yOffset);
+        dot2(g, x, v + 2, y, yStride, yOffset);
+    }
+
+    /**
+     * As {@link #dot1} for vectors {@code v} and {@code v + 1}: each run of weights unpacked once for both; the
+     * float sums are kept in {@code y} itself between sub-blocks (fewer vectors held across the inner loop).
+     */
+    private void dot2(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
         short[] xq = x.quants();
         float[] dx = x.scales();
         int[] sx = x.sums();
@@ -197,21 +203,16 @@ final class IntegerQ4_K extends IntegerWeights {
         int at = yOffset + v * yStride + g * GROUP;
         VectorMask<Float> k0 = FLOATS.indexInRange(g * GROUP, rows), k1 = FLOATS.indexInRange(g * GROUP + 16, rows);
         FloatVector zero = FloatVector.zero(FLOATS);
-        zero.intoArray(y, at + 0 * yStride, k0);
-        zero.intoArray(y, at + 0 * yStride + 16, k1);
-        zero.intoArray(y, at + 1 * yStride, k0);
-        zero.intoArray(y, at + 1 * yStride + 16, k1);
-        zero.intoArray(y, at + 2 * yStride, k0);
-        zero.intoArray(y, at + 2 * yStride + 16, k1);
-        zero.intoArray(y, at + 3 * yStride, k0);
-        zero.intoArray(y, at + 3 * yStride + 16, k1);
+        zero.intoArray(y, at, k0);
+        zero.intoArray(y, at + 16, k1);
+        zero.intoArray(y, at + yStride, k0);
+        zero.intoArray(y, at + yStride + 16, k1);
         for (int s = 0; s < supers; s++) {
             long gs = (long) g * supers + s;
             for (int j = 0; j < 8; j++) {
                 ShortVector lo0 = ShortVector.zero(SHORTS), hi0 = lo0, lo1 = lo0, hi1 = lo0;
-                ShortVector lo2 = lo0, hi2 = lo0, lo3 = lo0, hi3 = lo0;
                 long runs = gs * RUNS_BYTES + (long) j * 16 * GROUP;
-                int x0 = v * cols + s * SUPER + SUB * j, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+                int x0 = v * cols + s * SUPER + SUB * j, x1 = x0 + cols;
                 for (int i = 0; i < 16; i++) {
                     ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, quants, runs + i * GROUP,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
@@ -221,10 +222,6 @@ final class IntegerQ4_K extends IntegerWeights {
                     hi0 = hi0.add(wh.mul(xq[x0 + 16 + i]));
                     lo1 = lo1.add(wl.mul(xq[x1 + i]));
                     hi1 = hi1.add(wh.mul(xq[x1 + 16 + i]));
-                    lo2 = lo2.add(wl.mul(xq[x2 + i]));
-                    hi2 = hi2.add(wh.mul(xq[x2 + 16 + i]));
-                    lo3 = lo3.add(wl.mul(xq[x3 + i]));
-                    hi3 = hi3.add(wh.mul(xq[x3 + 16 + i]));
                 }
                 long f = gs * FIELDS_BYTES + (long) j * GROUP;
                 ByteVector sc = ByteVector.fromMemorySegment(BYTES, fields, f, ByteOrder.LITTLE_ENDIAN);
@@ -239,50 +236,24 @@ final class IntegerQ4_K extends IntegerWeights {
                 FloatVector n1 = ((FloatVector) mn.convertShape(VectorOperators.B2F, FLOATS, 1))
                         .mul(FloatVector.fromMemorySegment(FLOATS, factors, fa + 192, ByteOrder.LITTLE_ENDIAN));
                 FloatVector a;
-                int vb0 = (v + 0) * blocks + s * 8 + j;
-                a = FloatVector.fromArray(FLOATS, y, at + 0 * yStride, k0);
+                int vb0 = v * blocks + s * 8 + j;
                 a = ((FloatVector) ((IntVector) lo0.convertShape(VectorOperators.S2I, INTS, 0))
                         .add((IntVector) hi0.convertShape(VectorOperators.S2I, INTS, 0))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb0]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb0]).fma(n0.mul(dx[vb0]), a).intoArray(y, at + 0 * yStride, k0);
-                a = FloatVector.fromArray(FLOATS, y, at + 0 * yStride + 16, k1);
+                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb0]), FloatVector.fromArray(FLOATS, y, at, k0));
+                FloatVector.broadcast(FLOATS, -(float) sx[vb0]).fma(n0.mul(dx[vb0]), a).intoArray(y, at, k0);
                 a = ((FloatVector) ((IntVector) lo0.convertShape(VectorOperators.S2I, INTS, 1))
                         .add((IntVector) hi0.convertShape(VectorOperators.S2I, INTS, 1))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb0]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb0]).fma(n1.mul(dx[vb0]), a).intoArray(y, at + 0 * yStride + 16, k1);
+                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb0]), FloatVector.fromArray(FLOATS, y, at + 16, k1));
+                FloatVector.broadcast(FLOATS, -(float) sx[vb0]).fma(n1.mul(dx[vb0]), a).intoArray(y, at + 16, k1);
                 int vb1 = (v + 1) * blocks + s * 8 + j;
-                a = FloatVector.fromArray(FLOATS, y, at + 1 * yStride, k0);
                 a = ((FloatVector) ((IntVector) lo1.convertShape(VectorOperators.S2I, INTS, 0))
                         .add((IntVector) hi1.convertShape(VectorOperators.S2I, INTS, 0))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb1]), a);
+                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb1]), FloatVector.fromArray(FLOATS, y, at + 1 * yStride, k0));
                 FloatVector.broadcast(FLOATS, -(float) sx[vb1]).fma(n0.mul(dx[vb1]), a).intoArray(y, at + 1 * yStride, k0);
-                a = FloatVector.fromArray(FLOATS, y, at + 1 * yStride + 16, k1);
                 a = ((FloatVector) ((IntVector) lo1.convertShape(VectorOperators.S2I, INTS, 1))
                         .add((IntVector) hi1.convertShape(VectorOperators.S2I, INTS, 1))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb1]), a);
+                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb1]), FloatVector.fromArray(FLOATS, y, at + 1 * yStride + 16, k1));
                 FloatVector.broadcast(FLOATS, -(float) sx[vb1]).fma(n1.mul(dx[vb1]), a).intoArray(y, at + 1 * yStride + 16, k1);
-                int vb2 = (v + 2) * blocks + s * 8 + j;
-                a = FloatVector.fromArray(FLOATS, y, at + 2 * yStride, k0);
-                a = ((FloatVector) ((IntVector) lo2.convertShape(VectorOperators.S2I, INTS, 0))
-                        .add((IntVector) hi2.convertShape(VectorOperators.S2I, INTS, 0))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb2]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb2]).fma(n0.mul(dx[vb2]), a).intoArray(y, at + 2 * yStride, k0);
-                a = FloatVector.fromArray(FLOATS, y, at + 2 * yStride + 16, k1);
-                a = ((FloatVector) ((IntVector) lo2.convertShape(VectorOperators.S2I, INTS, 1))
-                        .add((IntVector) hi2.convertShape(VectorOperators.S2I, INTS, 1))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb2]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb2]).fma(n1.mul(dx[vb2]), a).intoArray(y, at + 2 * yStride + 16, k1);
-                int vb3 = (v + 3) * blocks + s * 8 + j;
-                a = FloatVector.fromArray(FLOATS, y, at + 3 * yStride, k0);
-                a = ((FloatVector) ((IntVector) lo3.convertShape(VectorOperators.S2I, INTS, 0))
-                        .add((IntVector) hi3.convertShape(VectorOperators.S2I, INTS, 0))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s0.mul(dx[vb3]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb3]).fma(n0.mul(dx[vb3]), a).intoArray(y, at + 3 * yStride, k0);
-                a = FloatVector.fromArray(FLOATS, y, at + 3 * yStride + 16, k1);
-                a = ((FloatVector) ((IntVector) lo3.convertShape(VectorOperators.S2I, INTS, 1))
-                        .add((IntVector) hi3.convertShape(VectorOperators.S2I, INTS, 1))
-                        .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(s1.mul(dx[vb3]), a);
-                FloatVector.broadcast(FLOATS, -(float) sx[vb3]).fma(n1.mul(dx[vb3]), a).intoArray(y, at + 3 * yStride + 16, k1);
             }
         }
     }
