@@ -46,7 +46,7 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     /**
-     * As {@link #open(Path, int)}, with the integer dot products on or off (they apply to Q4_0 and Q4_K
+     * As {@link #open(Path, int)}, with the integer dot products on or off (they apply to Q4_0
      * matrices on machines with 512-bit vectors; see {@link Matrix}).
      */
     public static Qwen2Model open(Path path, int threads, boolean integerPath) throws IOException {

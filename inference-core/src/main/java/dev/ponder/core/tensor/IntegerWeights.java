@@ -40,12 +40,19 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
         return ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     }
 
-    /** Whether {@code type} has an integer path (then {@link #of} repacks it). */
+    /**
+     * Q4_K's kernels are exact and fast in a harness (decode 2-3x the float kernels on QwQ-32B's FFN shape) but
+     * not yet in the model: there the JIT deoptimizes them again and again and a decode step ran 30x slower.
+     * Until that is understood they are off unless {@code -Dponder.integer.q4_k=true}.
+     */
+    static final boolean Q4_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q4_k");
+
+    /** Whether matrices of {@code type} take the integer path (then {@link #of} repacks them). */
     public static boolean hasIntegerPath(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K && Q4_K_IN_MODELS;
     }
 
-    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (GGUF layout) off the heap. */
+    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0 or Q4_K, GGUF layout) off the heap. */
     public static IntegerWeights of(GgmlType type, MemorySegment data, int rows, int cols) {
         return switch (type) {
             case Q4_0 -> new IntegerQ4_0(data, rows, cols);

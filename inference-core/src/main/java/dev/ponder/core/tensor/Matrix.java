@@ -11,8 +11,9 @@ import java.util.Arrays;
  * (usually memory-mapped) bytes. The product reads and dequantizes each row once per call and applies
  * it to every activation vector of the batch.
  *
- * <p>Q4_0 and Q4_K matrices take the integer path when it is on (the default, on machines with 512-bit
- * vectors): the weights are repacked once ({@link IntegerWeights}) and multiplied by activations quantized per block
+ * <p>Q4_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors; Q4_K
+ * too with {@code -Dponder.integer.q4_k=true}, see {@link IntegerWeights}): the weights are repacked once and
+ * multiplied by activations quantized per block
  * ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
  * every format then uses its float kernels. Either way a matrix gives each output the bits of
  * {@link #rowProduct}, whatever the batch.
@@ -37,7 +38,7 @@ public final class Matrix {
         this(name, format, data, rows, cols, INTEGER_BY_DEFAULT);
     }
 
-    /** As above, with the integer path on or off for this matrix (it applies to Q4_0 and Q4_K). */
+    /** As above, with the integer path on or off for this matrix (it applies to the formats of IntegerWeights.hasIntegerPath). */
     public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols, boolean integerPath) {
         long expected = format.rowBytes(cols) * rows;
         if (data.byteSize() != expected) {
@@ -88,7 +89,7 @@ public final class Matrix {
         return of(file, name, INTEGER_BY_DEFAULT);
     }
 
-    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to Q4_0 and Q4_K). */
+    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to the formats of IntegerWeights.hasIntegerPath). */
     public static Matrix of(GgufFile file, String name, boolean integerPath) {
         GgufTensorInfo info = file.tensor(name);
         if (info.rank() > 2 && info.dim(2) * info.dim(3) != 1) {
