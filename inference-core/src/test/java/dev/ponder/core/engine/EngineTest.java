@@ -130,7 +130,7 @@ class EngineTest {
         List<GenerationRequest> reqs = requests(problems, SAMPLED, "k");
         List<GenerationResult> roomy = runAll(engine, reqs);
         // 24 blocks of 16 tokens: far less than 12 sequences of ~90 tokens need at once.
-        long kvBytesPerBlock = 16L * engine.model().config().blockCount() * 2 * engine.model().config().kvDim() * 4;
+        long kvBytesPerBlock = 16L * engine.stats().kvBytesPerToken();
         Engine tight = Engine.open(TestFiles.bundledModel(),
                 EngineConfig.defaults().withThreads(2).withKv(16, 24 * kvBytesPerBlock));
         try {
@@ -139,6 +139,39 @@ class EngineTest {
                 assertThat(squeezed.get(i).tokens()).as("request %d", i).isEqualTo(roomy.get(i).tokens());
             }
             assertThat(tight.stats().preemptions()).isPositive();
+            assertThat(tight.stats().kvBlocksUsed()).isZero();
+        } finally {
+            tight.close();
+        }
+    }
+
+    /**
+     * Reasoning-shaped pressure: 16 requests share a long system prompt and generate to their end, with room in
+     * the KV cache for a fraction of them at full depth. KV, not the step budget, limits the batch: every request
+     * finishes, preempted ones recompute (their shared prefix from the cache) and give the same tokens.
+     */
+    @Test
+    void sixteenLongGenerationsUnderATightKvBudgetAllFinishWithTheSameTokens() throws Exception {
+        String system = (ArithmeticProblems.SYSTEM_PROMPT + " ").repeat(6);
+        List<Problem> problems = ArithmeticProblems.generate(16, 1812);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < problems.size(); i++) {
+            reqs.add(GenerationRequest.of("deep" + i, system, problems.get(i).prompt(), SAMPLED.withSeed(300 + i), 512));
+        }
+        List<GenerationResult> roomy = runAll(engine, reqs);
+        int deepest = roomy.stream().mapToInt(r -> r.usage().promptTokens() + r.usage().completionTokens()).max()
+                .orElseThrow();
+        // Room for about four sequences at their full depth.
+        int blocks = 4 * ((deepest + 15) / 16);
+        Engine tight = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2)
+                .withKv(16, blocks * 16L * engine.stats().kvBytesPerToken()));
+        try {
+            List<GenerationResult> squeezed = runAll(tight, reqs);
+            for (int i = 0; i < reqs.size(); i++) {
+                assertThat(squeezed.get(i).finishReason()).as("request %d", i).isEqualTo(roomy.get(i).finishReason());
+                assertThat(squeezed.get(i).tokens()).as("request %d", i).isEqualTo(roomy.get(i).tokens());
+            }
+            assertThat(tight.stats().preemptions()).as("KV limited the batch").isPositive();
             assertThat(tight.stats().kvBlocksUsed()).isZero();
         } finally {
             tight.close();
