@@ -4,14 +4,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 repacked for integer dot products (see {@link IntegerWeights}). The result for row r and vector v,
@@ -30,11 +28,6 @@ final class IntegerQ4_0 extends IntegerWeights {
     private static final int BLOCK = 32;
     private static final int GGUF_BLOCK_BYTES = 18;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK / 2;
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final ValueLayout.OfShort LE_SHORT =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int blocks;
     private final MemorySegment quants;
@@ -51,7 +44,7 @@ final class IntegerQ4_0 extends IntegerWeights {
         Arena arena = Arena.ofAuto();
         this.quants = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
         this.scales = arena.allocate((long) groups * blocks * GROUP * Float.BYTES, 64);
-        IntStream.range(0, groups).parallel().forEach(g -> repackGroup(data, g));
+        repackGroups(g -> repackGroup(data, g));
     }
 
     private void repackGroup(MemorySegment data, int group) {

@@ -4,14 +4,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K repacked for integer dot products (see {@link IntegerWeights}). The result for row r and vector v,
@@ -40,11 +38,6 @@ final class IntegerQ4_K extends IntegerWeights {
     private static final int FACTORS_BYTES = 2 * GROUP * Float.BYTES;
     /** A group's super-block's 8 x 32 scale bytes then 8 x 32 min bytes. */
     private static final int FIELDS_BYTES = 2 * 8 * GROUP;
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final ValueLayout.OfShort LE_SHORT =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int supers;
     private final MemorySegment quants;
@@ -62,7 +55,7 @@ final class IntegerQ4_K extends IntegerWeights {
         this.quants = arena.allocate((long) groups * supers * RUNS_BYTES, 64);
         this.factors = arena.allocate((long) groups * supers * FACTORS_BYTES, 64);
         this.fields = arena.allocate((long) groups * supers * FIELDS_BYTES, 64);
-        IntStream.range(0, groups).parallel().forEach(g -> repackGroup(data, g));
+        repackGroups(g -> repackGroup(data, g));
     }
 
     private void repackGroup(MemorySegment data, int group) {

@@ -2,6 +2,11 @@ package dev.ponder.core.tensor;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -23,6 +28,10 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
     static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+    /** 32 bytes: one run of one byte per row of a group. */
+    static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final int rows;
     final int cols;
@@ -74,6 +83,11 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
             case Q4_K -> IntegerQ4_K.referenceDot(data, rowOffset, cols, x, v);
             default -> throw new IllegalArgumentException(type + " has no integer path");
         };
+    }
+
+    /** Runs {@code repack} for every group of rows, groups in parallel (a model's matrices load faster). */
+    final void repackGroups(IntConsumer repack) {
+        IntStream.range(0, groups()).parallel().forEach(repack);
     }
 
     public final int groups() {
