@@ -1,5 +1,6 @@
 package dev.ponder.app.cli;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.app.demo.Demo;
@@ -10,6 +11,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,8 +50,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-broker", description = "Keep the broker running after the summary (for kcat or `ponder submit`/`tail`) until Ctrl-C.")
     boolean keepBroker;
 
+    @Option(names = "--verbose", description = "Also print the embedded broker's and Kafka Streams' log lines.")
+    boolean verbose;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private static void level(String logger, Level level) {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(logger)).setLevel(level);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -56,10 +66,13 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--jobs must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (System.getenv("PONDER_LOG_LEVEL") == null) {
-            // The demo talks through its own lines; the broker's and Kafka Streams' INFO logs would drown them.
-            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                    .setLevel(ch.qos.logback.classic.Level.WARN);
+        if (System.getenv("PONDER_LOG_LEVEL") == null && !verbose) {
+            // The demo talks through its own lines; the broker's and Kafka Streams' logs would drown them (their
+            // warnings are about the embedded broker's and the demo's own settings). Errors still show.
+            level(Logger.ROOT_LOGGER_NAME, Level.WARN);
+            for (String thirdParty : new String[] {"org.apache.kafka", "kafka", "state.change.logger", "org.apache.zookeeper"}) {
+                level(thirdParty, Level.ERROR);
+            }
         }
         System.err.println("demo: starting an embedded Kafka broker...");
         DemoSummary summary;
