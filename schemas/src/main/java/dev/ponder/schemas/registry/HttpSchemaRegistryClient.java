@@ -250,7 +250,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static String schemaBody(Schema schema) {
-        return JSON.createObjectNode().put("schema", schema.toString()).toString();
+        return JSON.createObjectNode().put("schema", PublishedSchemas.of(schema).toString()).toString();
     }
 
     private static String forSubject(String subject) {

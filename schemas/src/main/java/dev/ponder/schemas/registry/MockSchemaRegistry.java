@@ -76,9 +76,10 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     }
 
     @Override
-    public synchronized int register(String subject, Schema schema) {
+    public synchronized int register(String subject, Schema given) {
         Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(given, "schema");
+        Schema schema = PublishedSchemas.of(given); // what a registry behind HTTP receives
         List<Integer> versions = versionsBySubject.computeIfAbsent(subject, s -> new ArrayList<>());
         Integer existing = idBySchema.get(schema);
         if (existing != null && versions.contains(existing)) {
@@ -113,7 +114,8 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     }
 
     @Override
-    public synchronized RegisteredSchema lookup(String subject, Schema schema) {
+    public synchronized RegisteredSchema lookup(String subject, Schema given) {
+        Schema schema = PublishedSchemas.of(given);
         List<Integer> versions = versionsBySubject.get(subject);
         if (versions == null || versions.isEmpty()) {
             throw error(subject, 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");

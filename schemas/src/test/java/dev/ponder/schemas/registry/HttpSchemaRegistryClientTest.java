@@ -164,8 +164,8 @@ class HttpSchemaRegistryClientTest {
             client.latest("c-value");
             client.latest("c-value");
             assertThat(server.requests()).containsExactly("POST /subjects/c-value/versions", "GET /subjects/c-value/versions/latest");
-            assertThat(uncached.getById(id)).isEqualTo(ReasoningRecord.getClassSchema());
-            assertThat(uncached.getById(id)).isEqualTo(ReasoningRecord.getClassSchema());
+            assertThat(uncached.getById(id)).isEqualTo(PublishedSchemas.of(ReasoningRecord.getClassSchema()));
+            assertThat(uncached.getById(id)).isEqualTo(PublishedSchemas.of(ReasoningRecord.getClassSchema()));
             uncached.latest("c-value");
             uncached.latest("c-value");
             assertThat(server.requests()).hasSize(2 + 1 + 2);

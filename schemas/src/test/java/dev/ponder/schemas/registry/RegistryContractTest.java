@@ -15,6 +15,8 @@ import dev.ponder.schemas.serde.SpecificAvroSerde;
 import dev.ponder.schemas.testing.Samples;
 import dev.ponder.schemas.testing.Versions;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -63,7 +65,8 @@ abstract class RegistryContractTest {
             assertThat(bytes[0]).isZero();
             int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
             assertThat(client.lookup(topic + "-value", record.getSchema()).id()).isEqualTo(id);
-            assertThat(client.getById(id)).isEqualTo(record.getSchema());
+            // The registry holds the published contract (without the generated classes' Java-only string property).
+            assertThat(client.getById(id)).isEqualTo(PublishedSchemas.of(record.getSchema()));
             assertThat(serde.deserializer().deserialize(topic, bytes)).isEqualTo(record);
         }
     }
@@ -102,7 +105,7 @@ abstract class RegistryContractTest {
             specific.configure(configs(), false);
             ReasoningRecord record = Samples.reasoning("g-1");
             GenericRecord read = generic.deserializer().deserialize(topic, specific.serializer().serialize(topic, record));
-            assertThat(read.getSchema()).isEqualTo(ReasoningRecord.getClassSchema());
+            assertThat(read.getSchema()).isEqualTo(PublishedSchemas.of(ReasoningRecord.getClassSchema()));
             assertThat(read.get("request_id").toString()).isEqualTo("g-1");
             assertThat(read.get("reasoning_tokens")).isEqualTo(27);
 
@@ -164,9 +167,27 @@ abstract class RegistryContractTest {
         assertThat(found.id()).isEqualTo(id);
         assertThat(found.version()).isEqualTo(1);
         assertThat(client.latest(subject).id()).isEqualTo(id);
-        assertThat(client.getById(id)).isEqualTo(AnswerRecord.getClassSchema());
+        assertThat(PublishedSchemas.of(client.getById(id))).isEqualTo(PublishedSchemas.of(AnswerRecord.getClassSchema()));
         // the same schema under another subject keeps its id
         assertThat(client.register(topic + "-copy-value", AnswerRecord.getClassSchema())).isEqualTo(id);
+    }
+
+    /**
+     * Another client registers the published .avsc; ponder's generated classes carry a Java-only string property
+     * ({@code avro.java.string}) that must not reach the registry: the subject keeps one version.
+     */
+    @Test
+    void thePublishedContractAndTheGeneratedClassesAreOneVersion() throws Exception {
+        String subject = topic + "-value";
+        Schema published = new Schema.Parser().parse(Files.readString(Path.of("src/main/avro/ReasoningRequest.avsc")));
+        assertThat(published.toString()).doesNotContain("avro.java.string");
+        assertThat(ReasoningRequest.getClassSchema().toString()).contains("avro.java.string");
+        int id = client.register(subject, published);
+        try (SchemaRegistryClient ours = SchemaRegistryClients.fromConfigs(configs())) {
+            assertThat(ours.register(subject, ReasoningRequest.getClassSchema())).isEqualTo(id);
+            assertThat(ours.lookup(subject, ReasoningRequest.getClassSchema()).version()).isEqualTo(1);
+        }
+        assertThat(client.latest(subject).version()).isEqualTo(1);
     }
 
     @Test
