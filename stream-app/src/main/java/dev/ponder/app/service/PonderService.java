@@ -166,6 +166,9 @@ public final class PonderService implements AutoCloseable {
         }
     }
 
+    /** The consumers' session timeout unless the configuration sets one (see streamsProperties). */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+
     private static Properties streamsProperties(ServiceConfig config, Topics topics, JobSettings jobs) {
         Properties props = new Properties();
         Map<String, String> kafka = config.section("kafka.", Set.of());
@@ -173,6 +176,15 @@ public final class PonderService implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetter());
         // What the instance fetches beyond its limit before the throttle pauses fetching is one poll: keep it small.
+        // A crashed instance's partitions wait for its session to time out before anyone takes them over: the
+        // consumer's default of 45 s stalled every job of those partitions that long. 10 s (heartbeats every 3 s)
+        // takes them over in seconds and still rides out a GC pause or a loaded machine.
+        if (kafka.keySet().stream().noneMatch(k -> k.endsWith("session.timeout.ms"))) {
+            props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), String.valueOf(SESSION_TIMEOUT_MS));
+        }
+        if (kafka.keySet().stream().noneMatch(k -> k.endsWith("heartbeat.interval.ms"))) {
+            props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), String.valueOf(SESSION_TIMEOUT_MS / 3));
+        }
         boolean pollSizeGiven = kafka.keySet().stream().anyMatch(k -> k.endsWith("max.poll.records"));
         if (!pollSizeGiven) {
             props.put(StreamsConfig.MAIN_CONSUMER_PREFIX + "max.poll.records", String.valueOf(Math.min(1000, jobs.maxInFlight())));

@@ -52,6 +52,44 @@ class ProcessFailureTest {
         }
     }
 
+    /**
+     * Fail-over with the default settings: two instances share the partitions; one is killed mid-batch. The
+     * survivor must take the victim's partitions over (resume its stored jobs) within 20 s of the kill: the
+     * consumers' 10 s session timeout to notice, plus a rebalance and the restore of small stores on a loaded
+     * 2-core machine. Then every job is answered exactly once.
+     */
+    @Test
+    void aSurvivingInstanceTakesOverAKilledOnesPartitionsWithinTwentySeconds() throws Exception {
+        TestSetup setup = new TestSetup("failover", 4, Registry.url());
+        List<Jobs.Job> jobs = Jobs.arithmetic("fail-", JOBS, 7);
+        double resumedBefore;
+        try (Results results = new Results(setup);
+             PonderService survivor = PonderService.start(setup.config(Map.of("engine.max.running", "4")))) {
+            try (ChildService child = ChildService.start(setup.settings(Map.of("engine.max.running", "4")))) {
+                child.awaitReady(Duration.ofMinutes(2));
+                Jobs.send(setup.requests, setup.registryUrl, jobs.stream().map(Jobs.Job::request).toList());
+                assertThat(results.awaitUntil(r -> r.answers.size() >= 4, Duration.ofMinutes(2))).isTrue();
+                while (child.withEngine() <= 0) {
+                    Thread.sleep(10);
+                }
+                resumedBefore = survivor.registry().get("ponder.jobs.resubmitted").counter().count();
+                child.kill();
+            }
+            long killedAt = System.nanoTime();
+            while (survivor.registry().get("ponder.jobs.resubmitted").counter().count() == resumedBefore
+                    && System.nanoTime() - killedAt < Duration.ofSeconds(60).toNanos()) {
+                Thread.sleep(50);
+            }
+            double seconds = (System.nanoTime() - killedAt) / 1e9;
+            System.out.printf("failover: the survivor resumed the killed instance's jobs %.1f s after the kill%n", seconds);
+            assertThat(survivor.registry().get("ponder.jobs.resubmitted").counter().count()).isGreaterThan(resumedBefore);
+            assertThat(seconds).as("seconds from the kill to the take-over").isLessThan(20);
+            assertThat(results.awaitAnswers(JOBS, Duration.ofMinutes(3))).isTrue();
+            results.drain(Duration.ofSeconds(2));
+            assertExactlyOnce(results, jobs);
+        }
+    }
+
     @Test
     void sigtermFinishesRunningJobsAndLeavesTheRestInKafka() throws Exception {
         TestSetup setup = new TestSetup("sigterm", 4, Registry.url());
