@@ -13,8 +13,7 @@ import java.util.Arrays;
  *
  * <p>Q4_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors; Q4_K
  * too with {@code -Dponder.integer.q4_k=true}, see {@link IntegerWeights}): the weights are repacked once and
- * multiplied by activations quantized per block
- * ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
+ * multiplied by activations quantized per block ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
  * every format then uses its float kernels. Either way a matrix gives each output the bits of
  * {@link #rowProduct}, whatever the batch.
  */
@@ -38,7 +37,10 @@ public final class Matrix {
         this(name, format, data, rows, cols, INTEGER_BY_DEFAULT);
     }
 
-    /** As above, with the integer path on or off for this matrix (it applies to the formats of IntegerWeights.hasIntegerPath). */
+    /**
+     * As above, with the integer path on or off for this matrix (it applies to the formats of
+     * {@link IntegerWeights#hasIntegerPath}).
+     */
     public Matrix(String name, WeightFormat format, MemorySegment data, int rows, int cols, boolean integerPath) {
         long expected = format.rowBytes(cols) * rows;
         if (data.byteSize() != expected) {
@@ -89,7 +91,10 @@ public final class Matrix {
         return of(file, name, INTEGER_BY_DEFAULT);
     }
 
-    /** As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to the formats of IntegerWeights.hasIntegerPath). */
+    /**
+     * As {@link #of(GgufFile, String)}, with the integer path on or off (it applies to the formats of
+     * {@link IntegerWeights#hasIntegerPath}).
+     */
     public static Matrix of(GgufFile file, String name, boolean integerPath) {
         GgufTensorInfo info = file.tensor(name);
         if (info.rank() > 2 && info.dim(2) * info.dim(3) != 1) {
