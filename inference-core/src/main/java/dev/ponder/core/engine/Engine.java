@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -96,9 +97,11 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         long bytesPerBlock = config.kvBlockSize() * KvCache.bytesPerToken(model.config(), config.kvPrecision());
         int blockCount = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, config.kvBudgetBytes() / bytesPerBlock));
-        long maxPerLayer = (Integer.MAX_VALUE - 16L) / ((long) config.kvBlockSize() * model.config().kvDim());
-        blockCount = (int) Math.min(blockCount, Math.min(maxPerLayer, (1 << 20) - 1));
+        blockCount = Math.min(blockCount, (1 << 20) - 1);
         this.kv = model.newKvCache(config.kvBlockSize(), blockCount, config.kvPrecision());
+        LOG.info(String.format(Locale.ROOT, "KV cache: %.2f GiB reserved off the heap (%s), %d blocks of %d tokens: %,d tokens"
+                        + " of %d KiB each", kv.bytes() / (double) (1L << 30), config.kvPrecision(), blockCount,
+                config.kvBlockSize(), (long) blockCount * config.kvBlockSize(), kv.bytesPerToken() / 1024));
         this.blocks = new BlockManager(config.kvBlockSize(), blockCount);
         this.repetition = new RepetitionGuard(config.repetitionWindow(), config.repetitionMinTokens());
         this.vocab = model.config().vocabSize();

@@ -1,6 +1,9 @@
 package dev.ponder.core.model;
 
 import dev.ponder.core.tensor.VectorMath;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -45,6 +48,8 @@ public final class KvCache {
 
     private static final VectorSpecies<Float> F = VectorMath.F;
     private static final int LANES = VectorMath.LANES;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private final int layers;
     private final int kvHeads;
@@ -53,16 +58,17 @@ public final class KvCache {
     private final int blockSize;
     private final int blockCount;
     private final Precision precision;
-    private final float[][] keys;
-    private final float[][] values;
-    private final short[][] keysHalf;
-    private final short[][] valuesHalf;
+    /** Per layer, keys and values off the Java heap (so the KV budget is not bounded by -Xmx), F32 or F16 elements. */
+    private final MemorySegment[] keys;
+    private final MemorySegment[] values;
+    /** Per thread, room for one block of one KV head in half precision, copied out before conversion. */
+    private final ThreadLocal<short[]> halves;
 
     public KvCache(int layers, int kvHeads, int headDim, int blockSize, int blockCount, Precision precision) {
         long perLayer = (long) blockSize * blockCount * kvHeads * headDim;
-        if (perLayer > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("KV cache of " + blockCount + " blocks of " + blockSize + " tokens x "
-                    + kvHeads * headDim + " values exceeds one array per layer; lower the KV budget");
+        if ((long) blockCount * blockSize > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("KV cache of " + blockCount + " blocks of " + blockSize
+                    + " tokens holds more token slots than a block table can address; lower the KV budget");
         }
         this.layers = layers;
         this.kvHeads = kvHeads;
@@ -71,11 +77,16 @@ public final class KvCache {
         this.blockSize = blockSize;
         this.blockCount = blockCount;
         this.precision = precision;
-        int n = (int) perLayer;
-        this.keys = precision == Precision.F32 ? new float[layers][n] : null;
-        this.values = precision == Precision.F32 ? new float[layers][n] : null;
-        this.keysHalf = precision == Precision.F16 ? new short[layers][n] : null;
-        this.valuesHalf = precision == Precision.F16 ? new short[layers][n] : null;
+        Arena arena = Arena.ofAuto();
+        this.keys = new MemorySegment[layers];
+        this.values = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) {
+            // Zeroed, as Java arrays are: a slot never written reads as 0.
+            keys[l] = arena.allocate(perLayer * precision.bytes(), 64);
+            values[l] = arena.allocate(perLayer * precision.bytes(), 64);
+        }
+        int blockHalves = blockSize * headDim;
+        this.halves = ThreadLocal.withInitial(() -> new short[blockHalves]);
     }
 
     /** A cache with one KV head of {@code kvDim} values (tests). */
@@ -126,44 +137,48 @@ public final class KvCache {
     }
 
     /** Where KV head {@code head}'s part of block {@code block} starts (keys and values alike). */
-    private int headBase(int block, int head) {
-        return (block * kvHeads + head) * blockSize * headDim;
+    private long headBase(int block, int head) {
+        return ((long) block * kvHeads + head) * blockSize * headDim;
     }
 
     /** Stores one token's keys and values ({@code kvDim} each, head after head) at its position of the sequence. */
     public void store(int layer, int[] table, int position, float[] k, int kOffset, float[] v, int vOffset) {
         int block = table[position / blockSize];
         int slot = position % blockSize;
+        MemorySegment kk = keys[layer];
+        MemorySegment vv = values[layer];
         for (int h = 0; h < kvHeads; h++) {
-            int base = headBase(block, h);
-            int from = h * headDim;
+            long base = headBase(block, h);
+            int from = kOffset + h * headDim;
+            int vFrom = vOffset + h * headDim;
             if (precision == Precision.F32) {
-                float[] kk = keys[layer];
                 for (int d = 0; d < headDim; d++) {
-                    kk[base + d * blockSize + slot] = k[kOffset + from + d];
+                    kk.setAtIndex(FLOAT, base + (long) d * blockSize + slot, k[from + d]);
                 }
-                System.arraycopy(v, vOffset + from, values[layer], base + slot * headDim, headDim);
+                MemorySegment.copy(v, vFrom, vv, FLOAT, (base + (long) slot * headDim) * Float.BYTES, headDim);
             } else {
-                short[] kh = keysHalf[layer];
-                short[] vh = valuesHalf[layer];
                 for (int d = 0; d < headDim; d++) {
-                    kh[base + d * blockSize + slot] = Float.floatToFloat16(k[kOffset + from + d]);
-                    vh[base + slot * headDim + d] = Float.floatToFloat16(v[vOffset + from + d]);
+                    kk.setAtIndex(HALF, base + (long) d * blockSize + slot, Float.floatToFloat16(k[from + d]));
+                    vv.setAtIndex(HALF, base + (long) slot * headDim + d, Float.floatToFloat16(v[vFrom + d]));
                 }
             }
         }
     }
 
+    private float read(MemorySegment segment, long at) {
+        return precision == Precision.F32 ? segment.getAtIndex(FLOAT, at) : Float.float16ToFloat(segment.getAtIndex(HALF, at));
+    }
+
     /** Key {@code d} of position {@code position} for KV head {@code head}, as attention reads it (tests). */
     public float key(int layer, int[] table, int position, int head, int d) {
-        int at = headBase(table[position / blockSize], head) + d * blockSize + position % blockSize;
-        return precision == Precision.F32 ? keys[layer][at] : Float.float16ToFloat(keysHalf[layer][at]);
+        long at = headBase(table[position / blockSize], head) + (long) d * blockSize + position % blockSize;
+        return read(keys[layer], at);
     }
 
     /** Value {@code d} of position {@code position} for KV head {@code head}, as attention reads it (tests). */
     public float value(int layer, int[] table, int position, int head, int d) {
-        int at = headBase(table[position / blockSize], head) + (position % blockSize) * headDim + d;
-        return precision == Precision.F32 ? values[layer][at] : Float.float16ToFloat(valuesHalf[layer][at]);
+        long at = headBase(table[position / blockSize], head) + (long) (position % blockSize) * headDim + d;
+        return read(values[layer], at);
     }
 
     /**
@@ -175,16 +190,9 @@ public final class KvCache {
                             float[] scores, int stride, float[] max, float[] scratch) {
         for (int first = 0, b = 0; first < count; first += blockSize, b++) {
             int slots = Math.min(blockSize, count - first);
-            float[] source;
-            int base;
-            if (precision == Precision.F32) {
-                source = keys[layer];
-                base = headBase(table[b], head);
-            } else {
-                halvesToFloats(keysHalf[layer], headBase(table[b], head), scratch, blockSize * headDim);
-                source = scratch;
-                base = 0;
-            }
+            toFloats(keys[layer], headBase(table[b], head), scratch, blockSize * headDim);
+            float[] source = scratch;
+            int base = 0;
             int j = 0;
             for (; j + 4 <= heads; j += 4) {
                 scores4(source, base, slots, q, qOffset + j * headDim, scale, scores, j * stride + first, stride);
@@ -262,16 +270,9 @@ public final class KvCache {
         Arrays.fill(out, outOffset, outOffset + heads * headDim, 0f);
         for (int first = 0, b = 0; first < count; first += blockSize, b++) {
             int slots = Math.min(blockSize, count - first);
-            float[] source;
-            int base;
-            if (precision == Precision.F32) {
-                source = values[layer];
-                base = headBase(table[b], head);
-            } else {
-                halvesToFloats(valuesHalf[layer], headBase(table[b], head), scratch, slots * headDim);
-                source = scratch;
-                base = 0;
-            }
+            toFloats(values[layer], headBase(table[b], head), scratch, slots * headDim);
+            float[] source = scratch;
+            int base = 0;
             int j = 0;
             for (; j + 4 <= heads; j += 4) {
                 values4(source, base, slots, weights, j * stride + first, stride, out, outOffset + j * headDim);
@@ -333,24 +334,33 @@ public final class KvCache {
         }
     }
 
-    /** Half-precision values to floats; a loop C2 vectorizes into {@code vcvtph2ps}. */
-    private static void halvesToFloats(short[] from, int offset, float[] to, int n) {
+    /**
+     * {@code n} stored values from element {@code offset} of {@code from} into {@code to[0..n)} as floats: a copy at
+     * F32; at F16 a copy of the halves onto the heap, then a conversion loop C2 vectorizes into {@code vcvtph2ps}.
+     */
+    private void toFloats(MemorySegment from, long offset, float[] to, int n) {
+        if (precision == Precision.F32) {
+            MemorySegment.copy(from, FLOAT, offset * Float.BYTES, to, 0, n);
+            return;
+        }
+        short[] h = halves.get();
+        MemorySegment.copy(from, HALF, offset * 2, h, 0, n);
         for (int i = 0; i < n; i++) {
-            to[i] = Float.float16ToFloat(from[offset + i]);
+            to[i] = Float.float16ToFloat(h[i]);
         }
     }
 
     /** Copies one block's slots (all layers) to another block. */
     public void copyBlock(int from, int to) {
-        int n = blockSize * kvDim;
+        long n = (long) blockSize * kvDim * precision.bytes();
         for (int l = 0; l < layers; l++) {
-            if (precision == Precision.F32) {
-                System.arraycopy(keys[l], from * n, keys[l], to * n, n);
-                System.arraycopy(values[l], from * n, values[l], to * n, n);
-            } else {
-                System.arraycopy(keysHalf[l], from * n, keysHalf[l], to * n, n);
-                System.arraycopy(valuesHalf[l], from * n, valuesHalf[l], to * n, n);
-            }
+            MemorySegment.copy(keys[l], from * n, keys[l], to * n, n);
+            MemorySegment.copy(values[l], from * n, values[l], to * n, n);
         }
+    }
+
+    /** Bytes this cache holds off the heap (keys and values, all layers). */
+    public long bytes() {
+        return bytesPerToken() * blockSize * blockCount;
     }
 }

@@ -46,7 +46,7 @@ public final class ServiceConfig {
             new ConfigKey("engine.max.queued", "256", "Most requests the engine holds (running and waiting)."),
             new ConfigKey("engine.max.step.tokens", "512", "Tokens per engine step (decode tokens first, then prompt chunks)."),
             new ConfigKey("engine.kv.block.size", "16", "Tokens per KV-cache block (the prefix cache's unit of sharing)."),
-            new ConfigKey("engine.kv.budget.bytes", "1g", "Memory for the KV cache (and so the prefix cache); suffixes k, m, g accepted."),
+            new ConfigKey("engine.kv.budget.bytes", "1g", "Memory for the KV cache (and so the prefix cache), reserved off the Java heap at start; suffixes k, m, g accepted."),
             new ConfigKey("engine.kv.precision", "F16", "KV-cache element type: F16 (half the bytes of F32, and faster to attend over), or F32."),
             new ConfigKey("engine.repetition.window", "64", "Ends a generation stuck repeating a span of at most this many tokens; 0 turns the guard off."),
             new ConfigKey("engine.repetition.min.tokens", "96", "The repeated tail must cover at least this many tokens before the guard ends it."),
