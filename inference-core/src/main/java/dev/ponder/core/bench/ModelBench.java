@@ -129,6 +129,10 @@ public final class ModelBench {
      */
     public ReasoningResult reasoning(int batch, int promptTokens, int generate, KvCache.Precision precision,
                                      Consumer<String> progress) {
+        if (promptTokens < 1 || batch < 1 || generate < 1) {
+            throw new IllegalArgumentException("the reasoning workload needs a prompt, sequences and tokens to generate"
+                    + " (at least 1 each); got prompt " + promptTokens + ", batch " + batch + ", generate " + generate);
+        }
         int ownBlocks = blocksFor(promptTokens + generate + 1) - promptTokens / BLOCK;
         int sharedBlocks = promptTokens / BLOCK; // whole blocks only; a partial last block is each sequence's own
         KvCache cache = model.newKvCache(BLOCK, sharedBlocks + batch * ownBlocks, precision);
@@ -144,27 +148,19 @@ public final class ModelBench {
             }
             tables.add(table);
         }
-        // The shared whole blocks once (through the first sequence's table), then each sequence's partial block
-        // and last prompt token, which gives its first logits.
+        // The shared prompt tokens once (through the first sequence's table: its whole blocks, less the last token
+        // when the prompt ends on a block boundary), then the rest of the prompt per sequence: its partial block and
+        // its last token, which gives its first logits.
         int vocab = model.config().vocabSize();
         int[] next = new int[batch];
-        ForwardBatch first = new ForwardBatch(Math.max(1, sharedBlocks * BLOCK));
-        if (sharedBlocks * BLOCK == promptTokens) {
-            for (int i = 0; i < promptTokens - 1; i++) {
-                first.add(prompt[i], i, tables.getFirst(), false);
-            }
-            if (promptTokens > 1) {
-                model.forward(first, cache);
-            }
-        } else {
-            for (int i = 0; i < sharedBlocks * BLOCK; i++) {
-                first.add(prompt[i], i, tables.getFirst(), false);
-            }
-            if (sharedBlocks > 0) {
-                model.forward(first, cache);
-            }
-        }
         int tail = sharedBlocks * BLOCK == promptTokens ? promptTokens - 1 : sharedBlocks * BLOCK;
+        if (tail > 0) {
+            ForwardBatch first = new ForwardBatch(tail);
+            for (int i = 0; i < tail; i++) {
+                first.add(prompt[i], i, tables.getFirst(), false);
+            }
+            model.forward(first, cache);
+        }
         ForwardBatch rest = new ForwardBatch(batch * (promptTokens - tail));
         for (int s = 0; s < batch; s++) {
             for (int i = tail; i < promptTokens; i++) {

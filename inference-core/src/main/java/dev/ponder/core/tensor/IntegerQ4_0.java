@@ -1,6 +1,5 @@
 package dev.ponder.core.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -35,33 +34,21 @@ final class IntegerQ4_0 extends IntegerWeights {
 
     /** Repacks {@code rows} rows of {@code cols} Q4_0 weights from {@code data} (GGUF layout), off the heap. */
     IntegerQ4_0(MemorySegment data, int rows, int cols) {
-        super(rows, cols);
-        if (cols % BLOCK != 0) {
-            throw new IllegalArgumentException("Q4_0 rows of " + cols + " elements are not whole blocks");
-        }
+        super(rows, cols, BLOCK, "Q4_0");
         this.blocks = cols / BLOCK;
-        int groups = groups();
-        Arena arena = Arena.ofAuto();
-        this.quants = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
-        this.scales = arena.allocate((long) groups * blocks * GROUP * Float.BYTES, 64);
+        this.quants = allocate((long) blocks * GROUP_BLOCK_BYTES);
+        this.scales = allocate((long) blocks * GROUP * Float.BYTES);
         repackGroups(g -> repackGroup(data, g));
     }
 
     private void repackGroup(MemorySegment data, int group) {
         long rowBytes = (long) blocks * GGUF_BLOCK_BYTES;
-        for (int r = 0; r < GROUP; r++) {
+        for (int r = 0; r < GROUP && group * GROUP + r < rows; r++) {
             int row = group * GROUP + r;
             for (int b = 0; b < blocks; b++) {
                 long groupBlock = (long) group * blocks + b;
                 long scale = (groupBlock * GROUP + r) * Float.BYTES;
                 long runs = groupBlock * GROUP_BLOCK_BYTES + r;
-                if (row >= rows) {
-                    scales.set(LE_FLOAT, scale, 0f);
-                    for (int j = 0; j < BLOCK / 2; j++) {
-                        quants.set(ValueLayout.JAVA_BYTE, runs + j * GROUP, (byte) 0x88);
-                    }
-                    continue;
-                }
                 long source = row * rowBytes + (long) b * GGUF_BLOCK_BYTES;
                 scales.set(LE_FLOAT, scale, Float.float16ToFloat(data.get(LE_SHORT, source)));
                 for (int j = 0; j < BLOCK / 2; j++) {

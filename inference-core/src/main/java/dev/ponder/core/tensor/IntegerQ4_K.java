@@ -1,6 +1,5 @@
 package dev.ponder.core.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -45,40 +44,23 @@ final class IntegerQ4_K extends IntegerWeights {
     private final MemorySegment fields;
 
     IntegerQ4_K(MemorySegment data, int rows, int cols) {
-        super(rows, cols);
-        if (cols % SUPER != 0) {
-            throw new IllegalArgumentException("Q4_K rows of " + cols + " elements are not whole super-blocks");
-        }
+        super(rows, cols, SUPER, "Q4_K");
         this.supers = cols / SUPER;
-        int groups = groups();
-        Arena arena = Arena.ofAuto();
-        this.quants = arena.allocate((long) groups * supers * RUNS_BYTES, 64);
-        this.factors = arena.allocate((long) groups * supers * FACTORS_BYTES, 64);
-        this.fields = arena.allocate((long) groups * supers * FIELDS_BYTES, 64);
+        this.quants = allocate((long) supers * RUNS_BYTES);
+        this.factors = allocate((long) supers * FACTORS_BYTES);
+        this.fields = allocate((long) supers * FIELDS_BYTES);
         repackGroups(g -> repackGroup(data, g));
     }
 
     private void repackGroup(MemorySegment data, int group) {
         long rowBytes = (long) supers * GGUF_BLOCK_BYTES;
-        for (int r = 0; r < GROUP; r++) {
+        for (int r = 0; r < GROUP && group * GROUP + r < rows; r++) {
             int row = group * GROUP + r;
             for (int s = 0; s < supers; s++) {
                 long gs = (long) group * supers + s;
                 long runs = gs * RUNS_BYTES + r;
                 long factor = gs * FACTORS_BYTES + (long) r * Float.BYTES;
                 long field = gs * FIELDS_BYTES + r;
-                if (row >= rows) {
-                    factors.set(LE_FLOAT, factor, 0f);
-                    factors.set(LE_FLOAT, factor + GROUP * Float.BYTES, 0f);
-                    for (int j = 0; j < 8; j++) {
-                        fields.set(ValueLayout.JAVA_BYTE, field + j * GROUP, (byte) 0);
-                        fields.set(ValueLayout.JAVA_BYTE, field + (8 + j) * GROUP, (byte) 0);
-                    }
-                    for (int k = 0; k < SUPER / 2; k++) {
-                        quants.set(ValueLayout.JAVA_BYTE, runs + (long) k * GROUP, (byte) 0);
-                    }
-                    continue;
-                }
                 long base = row * rowBytes + (long) s * GGUF_BLOCK_BYTES;
                 factors.set(LE_FLOAT, factor, Float.float16ToFloat(data.get(LE_SHORT, base)));
                 factors.set(LE_FLOAT, factor + GROUP * Float.BYTES, Float.float16ToFloat(data.get(LE_SHORT, base + 2)));

@@ -1,6 +1,7 @@
 package dev.ponder.core.tensor;
 
 import dev.ponder.core.gguf.GgmlType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -36,9 +37,23 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
     final int rows;
     final int cols;
 
-    IntegerWeights(int rows, int cols) {
+    private final Arena arena = Arena.ofAuto();
+
+    /** Rows of {@code cols} weights in blocks of {@code block} ({@code format} names them in the error). */
+    IntegerWeights(int rows, int cols, int block, String format) {
+        if (cols % block != 0) {
+            throw new IllegalArgumentException(format + " rows of " + cols + " elements are not whole blocks of " + block);
+        }
         this.rows = rows;
         this.cols = cols;
+    }
+
+    /**
+     * Zeroed memory off the heap for {@code bytesPerGroup} bytes of every group of rows. The rows that pad the last
+     * group stay zero: zero scales, so they add nothing, and their outputs are never stored.
+     */
+    final MemorySegment allocate(long bytesPerGroup) {
+        return arena.allocate(groups() * bytesPerGroup, 64);
     }
 
     /**
