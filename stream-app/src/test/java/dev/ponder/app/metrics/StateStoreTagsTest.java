@@ -19,8 +19,9 @@ class StateStoreTagsTest {
         String scrape = registry.scrape();
         assertThat(scrape).contains("state_id=\"jobs\"", "store_type=\"rocksdb\"")
                 .contains("state_id=\"answered\"", "store_type=\"rocksdb-window\"")
+                .contains("state_id=\"cache\"", "store_type=\"in-memory\"")
                 .doesNotContain("rocksdb_state_id", "rocksdb_window_state_id");
-        assertThat(registry.find("kafka.stream.state.put.rate").gauges()).hasSize(2);
+        assertThat(registry.find("kafka.stream.state.put.rate").gauges()).hasSize(3);
     }
 
     @Test
@@ -45,8 +46,11 @@ class StateStoreTagsTest {
 
     private static void registerStoreGauges(PrometheusMeterRegistry registry) {
         Gauge.builder("kafka.stream.state.put.rate", () -> 1.0)
-                .tags("thread-id", "t1", "task-id", "0_0", "rocksdb-state-id", "jobs").register(registry);
+                .tags("thread.id", "t1", "task.id", "0_0", "rocksdb.state.id", "jobs").register(registry);
         Gauge.builder("kafka.stream.state.put.rate", () -> 2.0)
-                .tags("thread-id", "t1", "task-id", "0_0", "rocksdb-window-state-id", "answered").register(registry);
+                .tags("thread.id", "t1", "task.id", "0_0", "rocksdb.window.state.id", "answered").register(registry);
+        // Kafka's own spelling, should a binder pass it through unchanged.
+        Gauge.builder("kafka.stream.state.put.rate", () -> 3.0)
+                .tags("thread.id", "t1", "task.id", "0_1", "in-memory-state-id", "cache").register(registry);
     }
 }

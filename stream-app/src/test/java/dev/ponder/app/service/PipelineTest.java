@@ -83,8 +83,9 @@ class PipelineTest {
                     "ponder_job_latency_seconds_bucket{", "status=\"OK\"", "ponder_jobs_accepted_total",
                     "kafka_stream_", "ponder_fetch_paused");
             // Kafka Streams' store metrics: both stores (a key-value and a window store) get through Prometheus.
-            assertThat(metrics).containsPattern("kafka_stream_state_\\w+\\{[^}]*state_id=\"" + JobProcessor.JOBS_STORE + "\"")
-                    .containsPattern("kafka_stream_state_\\w+\\{[^}]*state_id=\"" + JobProcessor.ANSWERED_STORE);
+            assertThat(metrics).containsPattern("kafka_stream_state_\\w+\\{[^}]*[{,]state_id=\"" + JobProcessor.JOBS_STORE + "\"")
+                    .containsPattern("kafka_stream_state_\\w+\\{[^}]*[{,]state_id=\"" + JobProcessor.ANSWERED_STORE)
+                    .doesNotContain("rocksdb_state_id", "rocksdb_window_state_id");
         }
     }
 
