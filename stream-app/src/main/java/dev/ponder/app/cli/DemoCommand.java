@@ -107,6 +107,8 @@ final class DemoCommand implements Callable<Integer> {
             n.put("dead_lettered", s.deadLettered());
             n.put("decode_tokens_per_s", Math.round(s.decodeTokensPerSecond() * 10) / 10.0);
             n.put("prefix_cache_hit_rate", Math.round(s.prefixCacheHitRate() * 1000) / 1000.0);
+            n.put("prompt_tokens", s.promptTokens());
+            n.put("cached_prompt_tokens", s.cachedPromptTokens());
             n.put("p50_ms", Math.round(s.p50Ms()));
             n.put("p95_ms", Math.round(s.p95Ms()));
             n.put("seconds", Math.round(s.seconds() * 10) / 10.0);

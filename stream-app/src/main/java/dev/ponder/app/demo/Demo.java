@@ -113,6 +113,8 @@ public final class Demo {
         List<Double> latencies = new ArrayList<>();
         int correct = 0;
         int deadLettered = 0;
+        long promptTokens = 0;
+        long cachedPromptTokens = 0;
         long deadline = System.nanoTime() + options.timeout().toNanos();
         try (KafkaConsumer<String, Object> consumer = consumer(bootstrap)) {
             consumer.subscribe(List.of(config.string("topics.reasoning"), config.string("topics.answers"),
@@ -134,6 +136,8 @@ public final class Demo {
                             continue;
                         }
                         answers.put(id, a);
+                        promptTokens += a.getUsage().getPromptTokens();
+                        cachedPromptTokens += a.getUsage().getCachedPromptTokens();
                         Long sent = sentAt.get(id);
                         if (sent != null) {
                             latencies.add((System.nanoTime() - sent) / 1e6);
@@ -155,7 +159,8 @@ public final class Demo {
         EngineStats stats = service.engine().stats();
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new DemoSummary(problems.size(), answerCounts.size(), correct, duplicates, deadLettered,
-                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), Percentiles.of(sorted, 0.5),
+                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), promptTokens, cachedPromptTokens,
+                Percentiles.of(sorted, 0.5),
                 Percentiles.of(sorted, 0.95), seconds);
     }
 
