@@ -40,7 +40,7 @@ import java.util.logging.Logger;
  *
  * <p>Result futures are completed on the scheduler thread: callbacks attached to them should be short.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements Generator, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
 
     private final Qwen2Model model;
@@ -146,6 +146,7 @@ public final class Engine implements AutoCloseable {
      * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context), DEADLINE,
      * CANCELLED or ERROR and a message saying why.
      */
+    @Override
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
         if (!accepting) {
@@ -228,6 +229,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Asks the engine to stop a request; its future completes with CANCELLED. Returns false if it is not in flight. */
+    @Override
     public boolean cancel(String requestId) {
         Sequence seq = inFlight.get(requestId);
         if (seq == null) {
@@ -239,6 +241,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** How many more requests may be submitted now without exceeding {@link EngineConfig#maxQueued()}. */
+    @Override
     public int capacity() {
         return Math.max(0, config.maxQueued() - inFlightCount.get());
     }
