@@ -2,7 +2,7 @@ package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
 import dev.ponder.core.model.KvCache;
@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The continuous-batching engine: the only API the service uses. {@link #submit} returns at once with
@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * <p>Result futures are completed on the scheduler thread: callbacks attached to them should be short.
  */
 public final class Engine implements Generator, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Qwen2Model model;
     private final boolean ownsModel;
@@ -310,7 +310,7 @@ public final class Engine implements Generator, AutoCloseable {
 
     private void failAll(String what, Throwable e) {
         List<Sequence> running = scheduler.running();
-        LOG.log(Level.SEVERE, what + "; failing its " + running.size() + " running requests", e);
+        LOG.error("{}; failing its {} running requests", what, running.size(), e);
         for (Sequence seq : running) {
             finish(seq, FinishReason.ERROR, "the engine failed: " + e);
         }
@@ -365,7 +365,7 @@ public final class Engine implements Generator, AutoCloseable {
         try {
             seq.future.complete(result);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "a result callback for request " + seq.id() + " failed", e);
+            LOG.warn("a result callback for request {} failed", seq.id(), e);
         }
     }
 

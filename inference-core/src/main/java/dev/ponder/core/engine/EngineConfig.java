@@ -1,6 +1,7 @@
 package dev.ponder.core.engine;
 
 import dev.ponder.core.model.KvCache;
+import java.util.Objects;
 
 /**
  * Engine settings.
@@ -26,7 +27,7 @@ public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxSt
         positive("maxQueued", maxQueued);
         positive("maxStepTokens", maxStepTokens);
         positive("kvBlockSize", kvBlockSize);
-        java.util.Objects.requireNonNull(kvPrecision, "kvPrecision");
+        Objects.requireNonNull(kvPrecision, "kvPrecision");
         if (kvBudgetBytes <= 0) {
             throw new IllegalArgumentException("kvBudgetBytes must be positive");
         }

@@ -1,8 +1,8 @@
 package dev.ponder.core.engine;
 
-import dev.ponder.core.chat.ReasoningSplit;
-import dev.ponder.core.chat.ReasoningSplitter;
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.reasoning.ReasoningSplit;
+import dev.ponder.core.reasoning.ReasoningSplitter;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;

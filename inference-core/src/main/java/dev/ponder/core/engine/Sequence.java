@@ -1,6 +1,6 @@
 package dev.ponder.core.engine;
 
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.BlockTable;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.StopMatcher;

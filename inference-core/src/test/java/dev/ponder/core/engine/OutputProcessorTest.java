@@ -2,7 +2,7 @@ package dev.ponder.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.SamplingParams;

@@ -2,7 +2,7 @@ package dev.ponder.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
 import dev.ponder.core.sampling.Sampler;

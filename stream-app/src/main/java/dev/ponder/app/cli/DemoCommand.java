@@ -57,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private static void level(String logger, Level level) {
+        // Logback's own Logger (SLF4J's, imported here, has no levels to set), so named in full.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(logger)).setLevel(level);
     }
 
