@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -34,6 +35,11 @@ public final class Q4_0Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q4_0;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ponder.core.tensor;
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,6 +23,11 @@ public final class Q8_0Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q8_0;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
     }
 
     @Override
