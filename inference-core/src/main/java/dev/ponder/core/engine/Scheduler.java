@@ -99,24 +99,21 @@ final class Scheduler {
     }
 
     private void stopInterrupted(Instant now, List<StepPlan.Stopped> stopped) {
-        for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
-            Sequence seq = it.next();
+        stopInterrupted(waiting.iterator(), now, "the deadline passed while the request waited", stopped);
+        stopInterrupted(running.iterator(), now, "the deadline passed during generation", stopped);
+    }
+
+    /** Takes out of {@code queue} each cancelled or expired sequence, frees its blocks and records why it stopped. */
+    private void stopInterrupted(Iterator<Sequence> queue, Instant now, String deadlineMessage,
+                                 List<StepPlan.Stopped> stopped) {
+        while (queue.hasNext()) {
+            Sequence seq = queue.next();
             FinishReason reason = interruption(seq, now);
             if (reason != null) {
-                it.remove();
+                queue.remove();
                 kv.free(seq.blocks);
-                stopped.add(new StepPlan.Stopped(seq, reason,
-                        reason == FinishReason.DEADLINE ? "the deadline passed while the request waited" : null));
-            }
-        }
-        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
-            Sequence seq = it.next();
-            FinishReason reason = interruption(seq, now);
-            if (reason != null) {
-                it.remove();
-                kv.free(seq.blocks);
-                stopped.add(new StepPlan.Stopped(seq, reason,
-                        reason == FinishReason.DEADLINE ? "the deadline passed during generation" : null));
+                String error = reason == FinishReason.DEADLINE ? deadlineMessage : null;
+                stopped.add(new StepPlan.Stopped(seq, reason, error));
             }
         }
     }
@@ -129,7 +126,7 @@ final class Scheduler {
         return deadline != null && !now.isBefore(deadline) ? FinishReason.DEADLINE : null;
     }
 
-    /** Moves waiting requests into the running set, in queue order, while there is room in the batch and the KV cache. */
+    /** Moves waiting requests into the running set, in queue order, while the batch and the KV cache have room. */
     private void admit() {
         while (!waiting.isEmpty() && running.size() < maxRunning) {
             Sequence seq = waiting.peekFirst();

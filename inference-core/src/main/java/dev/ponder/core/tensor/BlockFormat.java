@@ -76,9 +76,9 @@ public abstract class BlockFormat implements WeightFormat {
     /**
      * Four rows (at {@code rowOffset + k * rowStep}) with one vector; by default one row at a time (for the
      * K-quants, whose fused single-row kernels have enough independent work per chunk, that measured faster
-     * than dequantizing the four rows and multiplying them together: 33 against 26 tok/s for Q4_K). A format
-     * overrides it with a fused kernel that walks the four rows together (four independent FMA chains and
-     * one activation load for four rows), computing each result exactly as {@link #dotSingle} does.
+     * than dequantizing the four rows and multiplying them together; BENCHMARKS.md, "Which kernel a batch
+     * takes"). A format overrides it with a fused kernel that walks the four rows together (four independent FMA
+     * chains and one activation load for four rows), computing each result exactly as {@link #dotSingle} does.
      */
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
                               float[] out, int outOffset, int outRowStep, float[] scratch) {

@@ -1,5 +1,7 @@
 package dev.ponder.core.tensor;
 
+import java.util.function.DoubleSupplier;
+
 /** Writes little-endian float fields into block bytes, for {@link WeightFormat#writeFloatFields}. */
 final class FloatFields {
     private FloatFields() {
@@ -7,6 +9,13 @@ final class FloatFields {
 
     static void putHalf(byte[] bytes, int at, double value) {
         putShort(bytes, at, Float.floatToFloat16((float) value));
+    }
+
+    /** {@code count} float16 fields side by side from {@code at}, each from {@code values}. */
+    static void putHalves(byte[] bytes, int at, DoubleSupplier values, int count) {
+        for (int i = 0; i < count; i++) {
+            putHalf(bytes, at + 2 * i, values.getAsDouble());
+        }
     }
 
     static void putBFloat16(byte[] bytes, int at, double value) {

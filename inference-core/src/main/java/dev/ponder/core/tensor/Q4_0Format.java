@@ -161,8 +161,8 @@ public final class Q4_0Format extends BlockFormat {
     }
 
     /**
-     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide (as Q8_0).
-     * Same-session runs against dequantized tiles: 111 against 70 tok/s at 4 vectors, even at 8 (107 / 110).
+     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide (as Q8_0):
+     * faster than dequantized tiles at 4 vectors, even at 8 (BENCHMARKS.md, "Which kernel a batch takes").
      */
     @Override
     public boolean fusesBatch(int batch) {

@@ -32,8 +32,7 @@ public final class Q4_1Format extends BlockFormat {
 
     @Override
     public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
-        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
-        FloatFields.putHalf(blocks, blockOffset + 2, values.getAsDouble()); // m
+        FloatFields.putHalves(blocks, blockOffset, values, 2); // d, m
     }
 
     @Override

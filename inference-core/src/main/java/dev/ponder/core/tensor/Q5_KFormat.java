@@ -36,8 +36,7 @@ public final class Q5_KFormat extends BlockFormat {
 
     @Override
     public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
-        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
-        FloatFields.putHalf(blocks, blockOffset + 2, values.getAsDouble()); // dmin
+        FloatFields.putHalves(blocks, blockOffset, values, 2); // d, dmin
     }
 
     @Override
