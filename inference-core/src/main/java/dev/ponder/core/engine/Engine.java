@@ -2,11 +2,11 @@ package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
-import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
 import dev.ponder.core.model.KvCache;
 import dev.ponder.core.model.Qwen2Model;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.ponder.core.engine;
 
-import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.BlockTable;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.StopMatcher;
 import dev.ponder.core.tokenizer.StreamingDecoder;

@@ -2,8 +2,8 @@ package dev.ponder.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.gguf.GgufFile;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.core.testing.TestFiles;

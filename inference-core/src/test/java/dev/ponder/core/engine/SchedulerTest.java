@@ -2,9 +2,9 @@ package dev.ponder.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.SamplingParams;
 import java.time.Instant;
