@@ -8,6 +8,7 @@ import dev.ponder.core.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +49,7 @@ public final class EngineBench {
      * varied length and output limits between 16 and 128 tokens, all submitted at once.
      */
     public MixedResult mixed(int count, int systemTokens, long seed) throws Exception {
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         String system = sharedDocument(systemTokens);
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
         long hitsBefore = engine.stats().prefillTokens();

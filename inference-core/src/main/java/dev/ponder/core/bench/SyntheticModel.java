@@ -7,14 +7,19 @@ import dev.ponder.core.gguf.GgufMetadata;
 import dev.ponder.core.gguf.GgufValue;
 import dev.ponder.core.gguf.GgufValueType;
 import dev.ponder.core.gguf.GgufWriter;
+import dev.ponder.core.tensor.WeightFormat;
+import dev.ponder.core.tensor.WeightFormats;
 import dev.ponder.core.tokenizer.TokenType;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes GGUF files with the exact tensor shapes of a real Qwen2 model and random weights, to measure
@@ -23,6 +28,8 @@ import java.util.SplittableRandom;
  * real model file so the vocabulary is Qwen's.
  */
 public final class SyntheticModel {
+    /** Per format, the float-field value that makes synthetic weights about 0.02 in size (see fixScales). */
+    private static final Map<GgmlType, Double> FIELD_VALUES = new ConcurrentHashMap<>();
     private SyntheticModel() {
     }
 
@@ -160,26 +167,32 @@ public final class SyntheticModel {
         }
     }
 
-    /** Overwrites each block's float16 scale fields with small finite values (random bytes could be NaN or huge). */
+    /**
+     * Sets each block's float fields (scales and minimums, through its format) to the one value that gives this
+     * format's random blocks weights of about 0.02 root mean square: random bytes there could be NaN or huge.
+     */
     private static void fixScales(GgmlType type, byte[] row) {
-        int blockBytes = type.bytesPerBlock();
-        for (int base = 0; base < row.length; base += blockBytes) {
-            switch (type) {
-                case Q8_0 -> putF16(row, base, 0.02f / 64);
-                case Q4_0, Q5_0 -> putF16(row, base, 0.02f / 4);
-                case Q4_1, Q5_1, Q4_K, Q5_K -> {
-                    putF16(row, base, 0.02f / 64);
-                    putF16(row, base + 2, 0.02f / 64);
-                }
-                case Q6_K -> putF16(row, base + 208, 0.02f / 256);
-                default -> throw new IllegalArgumentException("no synthetic blocks for " + type);
-            }
+        WeightFormat format = WeightFormats.of(type, "synthetic");
+        double value = FIELD_VALUES.computeIfAbsent(type, t -> fieldValueFor(format));
+        for (int base = 0; base < row.length; base += type.bytesPerBlock()) {
+            format.writeFloatFields(row, base, () -> value);
         }
     }
 
-    private static void putF16(byte[] bytes, int offset, float value) {
-        short bits = Float.floatToFloat16(value);
-        bytes[offset] = (byte) bits;
-        bytes[offset + 1] = (byte) (bits >>> 8);
+    /** Measured on the format's own reference: random blocks with every float field 1, and their weights' size. */
+    private static double fieldValueFor(WeightFormat format) {
+        int blocks = 64;
+        byte[] bytes = new byte[blocks * format.bytesPerBlock()];
+        new SplittableRandom(1).nextBytes(bytes);
+        for (int base = 0; base < bytes.length; base += format.bytesPerBlock()) {
+            format.writeFloatFields(bytes, base, () -> 1.0);
+        }
+        float[] weights = new float[blocks * format.blockSize()];
+        format.dequantizeReference(MemorySegment.ofArray(bytes), 0, weights, 0, weights.length);
+        double squares = 0;
+        for (float w : weights) {
+            squares += w * (double) w;
+        }
+        return 0.02 / Math.sqrt(squares / weights.length);
     }
 }

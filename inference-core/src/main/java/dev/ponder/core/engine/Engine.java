@@ -2,23 +2,18 @@ package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
-import dev.ponder.core.chat.ReasoningSplit;
-import dev.ponder.core.chat.ReasoningSplitter;
-import dev.ponder.core.chat.ReasoningTracker;
-import dev.ponder.core.kv.BlockManager;
-import dev.ponder.core.kv.PrefixCache;
+import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
 import dev.ponder.core.model.KvCache;
 import dev.ponder.core.model.Qwen2Model;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -29,8 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The continuous-batching engine: the only API the service uses. {@link #submit} returns at once with
@@ -39,10 +34,14 @@ import java.util.logging.Logger;
  * Requests are admitted while the KV cache has room, reuse cached prefix blocks, and are preempted
  * (and later recomputed) when blocks run out.
  *
+ * <p>This class is the API, the thread and the statistics. What each step computes is the {@link Scheduler}'s
+ * decision (a {@link StepPlan}); each sequence's KV blocks are the {@link KvCacheManager}'s; what a step's
+ * logits turn into (tokens, finish reasons, results) is the {@link OutputProcessor}'s.
+ *
  * <p>Result futures are completed on the scheduler thread: callbacks attached to them should be short.
  */
-public final class Engine implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+public final class Engine implements Generator, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Qwen2Model model;
     private final boolean ownsModel;
@@ -50,28 +49,25 @@ public final class Engine implements AutoCloseable {
     private final PromptEncoder prompts;
     private final EngineConfig config;
     private final KvCache kv;
-    private final BlockManager blocks;
-    private final RepetitionGuard repetition;
-    private final ReasoningSplitter splitter = ReasoningSplitter.qwen();
+    private final KvCacheManager blocks;
+    private final Scheduler scheduler;
+    private final OutputProcessor outputs;
     private final int vocab;
-    private final int[] endOfTurnIds;
     private final int thinkOpenId;
     private final int thinkCloseId;
 
     private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<String, Sequence> inFlight = new ConcurrentHashMap<>();
-    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
-    private final List<Sequence> running = new ArrayList<>();
-    private final AtomicInteger held = new AtomicInteger();
+    /** Requests submitted and not yet answered: what {@link EngineConfig#maxQueued()} bounds. */
+    private final AtomicInteger inFlightCount = new AtomicInteger();
     private final ReentrantLock capacityLock = new ReentrantLock();
     private final Condition capacityFreed = capacityLock.newCondition();
-    private final Thread scheduler;
+    private final Thread thread;
     private volatile boolean accepting = true;
     private volatile boolean handBack;
     private volatile boolean stopped;
     private final List<GenerationRequest> handedBack = new ArrayList<>();
     private final ForwardBatch batch;
-    private long admissions;
 
     // statistics, written by the scheduler thread
     private volatile long steps;
@@ -82,6 +78,7 @@ public final class Engine implements AutoCloseable {
     private volatile long decodeTokens;
     private volatile long completed;
     private volatile long preemptions;
+    private volatile double prefixCacheHitRate;
     private volatile int waitingCount;
     private volatile int runningCount;
 
@@ -102,15 +99,16 @@ public final class Engine implements AutoCloseable {
         LOG.info(String.format(Locale.ROOT, "KV cache: %.2f GiB reserved off the heap (%s), %d blocks of %d tokens: %,d tokens"
                         + " of %d KiB each", kv.bytes() / (double) (1L << 30), config.kvPrecision(), blockCount,
                 config.kvBlockSize(), (long) blockCount * config.kvBlockSize(), kv.bytesPerToken() / 1024));
-        this.blocks = new BlockManager(config.kvBlockSize(), blockCount);
-        this.repetition = new RepetitionGuard(config.repetitionWindow(), config.repetitionMinTokens());
+        this.blocks = new KvCacheManager(config.kvBlockSize(), blockCount);
+        this.scheduler = new Scheduler(blocks, config.maxRunning(), config.maxStepTokens());
         this.vocab = model.config().vocabSize();
-        this.endOfTurnIds = endOfTurnIds(tokenizer);
         this.thinkOpenId = tokenizer.findTokenId("<think>").orElse(-1);
         this.thinkCloseId = tokenizer.findTokenId("</think>").orElse(-1);
+        this.outputs = new OutputProcessor(vocab, model.config().contextLength(), OutputProcessor.endOfTurnIds(tokenizer),
+                thinkCloseId, new RepetitionGuard(config.repetitionWindow(), config.repetitionMinTokens()));
         this.batch = new ForwardBatch(config.maxStepTokens());
-        this.scheduler = Thread.ofPlatform().name("ponder-scheduler").daemon().unstarted(this::loop);
-        this.scheduler.start();
+        this.thread = Thread.ofPlatform().name("ponder-scheduler").daemon().unstarted(this::loop);
+        this.thread.start();
     }
 
     /** Opens a GGUF model and starts an engine that owns it (closing the engine closes the model). */
@@ -124,19 +122,6 @@ public final class Engine implements AutoCloseable {
             model.close();
             throw e;
         }
-    }
-
-    private static int[] endOfTurnIds(Tokenizer tokenizer) {
-        List<Integer> ids = new ArrayList<>();
-        tokenizer.eosTokenId().ifPresent(ids::add);
-        for (String marker : List.of("<|im_end|>", "<|endoftext|>")) {
-            tokenizer.findTokenId(marker).ifPresent(id -> {
-                if (!ids.contains(id)) {
-                    ids.add(id);
-                }
-            });
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public Tokenizer tokenizer() {
@@ -161,6 +146,7 @@ public final class Engine implements AutoCloseable {
      * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context), DEADLINE,
      * CANCELLED or ERROR and a message saying why.
      */
+    @Override
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
         if (!accepting) {
@@ -186,7 +172,7 @@ public final class Engine implements AutoCloseable {
                     + " tokens; the model's context is " + context + " tokens (prompt plus output)", prompt.ids().length));
             return future;
         }
-        long neededBlocks = blocksFor(prompt.ids().length + 1);
+        long neededBlocks = blocks.blocksFor(prompt.ids().length + 1);
         if (neededBlocks > blocks.capacity()) {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID, "the prompt is " + prompt.ids().length
                     + " tokens, more than the whole KV cache holds (" + (long) blocks.capacity() * config.kvBlockSize()
@@ -213,9 +199,9 @@ public final class Engine implements AutoCloseable {
                     "a request with id '" + request.id() + "' is already in flight", prompt.ids().length));
             return future;
         }
-        held.incrementAndGet();
+        inFlightCount.incrementAndGet();
         incoming.add(seq);
-        LockSupport.unpark(scheduler);
+        LockSupport.unpark(thread);
         return future;
     }
 
@@ -243,19 +229,21 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Asks the engine to stop a request; its future completes with CANCELLED. Returns false if it is not in flight. */
+    @Override
     public boolean cancel(String requestId) {
         Sequence seq = inFlight.get(requestId);
         if (seq == null) {
             return false;
         }
         seq.cancelled = true;
-        LockSupport.unpark(scheduler);
+        LockSupport.unpark(thread);
         return true;
     }
 
     /** How many more requests may be submitted now without exceeding {@link EngineConfig#maxQueued()}. */
+    @Override
     public int capacity() {
-        return Math.max(0, config.maxQueued() - held.get());
+        return Math.max(0, config.maxQueued() - inFlightCount.get());
     }
 
     /** Waits until {@link #capacity()} is positive or the timeout passes; returns whether there is capacity. */
@@ -277,316 +265,97 @@ public final class Engine implements AutoCloseable {
     }
 
     public EngineStats stats() {
-        return new EngineStats(runningCount, waitingCount, held.get(), capacity(), blocks.capacity(), blocks.used(),
-                blocks.cachedBlocks(), kv.bytesPerToken(), blocks.hitRate(), steps, stepNanos, lastStepTokens,
+        return new EngineStats(runningCount, waitingCount, inFlightCount.get(), capacity(), blocks.capacity(), blocks.used(),
+                blocks.cachedBlocks(), kv.bytesPerToken(), prefixCacheHitRate, steps, stepNanos, lastStepTokens,
                 lastStepSequences, prefillTokens, decodeTokens, completed, preemptions);
     }
 
-    // ---------------------------------------------------------------- scheduler thread
+    // ---------------------------------------------------------------- the engine's thread
 
     private void loop() {
         while (true) {
-            drainIncoming();
+            for (Sequence seq; (seq = incoming.poll()) != null; ) {
+                scheduler.add(seq);
+            }
             if (handBack) {
                 handBackAll();
                 break;
             }
-            if (!accepting && held.get() == 0) {
+            if (!accepting && inFlightCount.get() == 0) {
                 break;
             }
-            finishCancelledAndExpired();
-            admit();
-            if (running.isEmpty()) {
+            StepPlan plan;
+            try {
+                plan = scheduler.schedule(Instant.now());
+            } catch (RuntimeException | Error e) {
+                failAll("engine scheduling failed", e);
+                continue;
+            }
+            for (StepPlan.Stopped s : plan.stopped()) {
+                finish(s.sequence(), s.reason(), s.error());
+            }
+            publishCounts();
+            if (!plan.hasWork()) {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(20));
                 continue;
             }
             try {
-                step();
+                step(plan);
             } catch (RuntimeException | Error e) {
-                LOG.log(Level.SEVERE, "engine step failed; failing its " + running.size() + " running requests", e);
-                for (Sequence seq : new ArrayList<>(running)) {
-                    finish(seq, FinishReason.ERROR, "the engine failed: " + e);
-                }
+                failAll("engine step failed", e);
             }
         }
         stopped = true;
     }
 
-    private void drainIncoming() {
-        for (Sequence seq; (seq = incoming.poll()) != null; ) {
-            waiting.addLast(seq);
-        }
-        waitingCount = waiting.size();
-    }
-
-    private void finishCancelledAndExpired() {
-        Instant now = Instant.now();
-        for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
-            Sequence seq = it.next();
-            FinishReason reason = interruption(seq, now);
-            if (reason != null) {
-                it.remove();
-                finish(seq, reason, reason == FinishReason.DEADLINE ? "the deadline passed while the request waited" : null);
-            }
-        }
-        for (Sequence seq : new ArrayList<>(running)) {
-            FinishReason reason = interruption(seq, now);
-            if (reason != null) {
-                finish(seq, reason, reason == FinishReason.DEADLINE ? "the deadline passed during generation" : null);
-            }
+    private void failAll(String what, Throwable e) {
+        List<Sequence> running = scheduler.running();
+        LOG.error("{}; failing its {} running requests", what, running.size(), e);
+        for (Sequence seq : running) {
+            finish(seq, FinishReason.ERROR, "the engine failed: " + e);
         }
     }
 
-    private static FinishReason interruption(Sequence seq, Instant now) {
-        if (seq.cancelled) {
-            return FinishReason.CANCELLED;
-        }
-        Instant deadline = seq.request.deadline();
-        return deadline != null && !now.isBefore(deadline) ? FinishReason.DEADLINE : null;
-    }
-
-    /** Moves waiting requests into the running set while there is room in the batch and in the KV cache. */
-    private void admit() {
-        while (!waiting.isEmpty() && running.size() < config.maxRunning()) {
-            Sequence seq = waiting.peekFirst();
-            int needAll = blocksFor(seq.size);
-            long[] keys = new long[seq.size / config.kvBlockSize() + 1];
-            int[] hits = blocks.matchPrefix(seq.tokens, seq.size - 1, seq.request.cacheSalt(), keys);
-            // Keep one block of headroom per running sequence so that admitting does not force preemptions.
-            if (needAll - hits.length > blocks.available() - running.size()) {
-                for (int b : hits) {
-                    blocks.release(b);
-                }
-                break;
-            }
-            waiting.pollFirst();
-            for (int i = 0; i < hits.length; i++) {
-                seq.addBlock(hits[i]);
-                seq.addKey(keys[i]);
-            }
-            seq.computed = hits.length * config.kvBlockSize();
-            if (seq.cachedPromptTokens < 0) {
-                seq.cachedPromptTokens = Math.min(seq.computed, seq.promptLength);
-                seq.admittedNanos = System.nanoTime();
-            }
-            seq.admissionOrder = admissions++;
-            running.add(seq);
-        }
-        waitingCount = waiting.size();
-        runningCount = running.size();
-    }
-
-    /** One forward step: decode tokens first, then prefill chunks, under the step token budget. */
-    private void step() {
+    /** Runs the planned step: one forward pass, then a token (and perhaps a finish) for each sampled sequence. */
+    private void step(StepPlan plan) {
         long start = System.nanoTime();
-        List<Sequence> planned = new ArrayList<>();
-        List<Integer> counts = new ArrayList<>();
-        int budget = config.maxStepTokens();
-        for (Sequence seq : running) {
-            if (seq.pending() == 1) {
-                planned.add(seq);
-                counts.add(1);
-                budget--;
-            }
-        }
-        for (Sequence seq : running) {
-            if (seq.pending() > 1 && budget > 0) {
-                int n = Math.min(seq.pending(), budget);
-                planned.add(seq);
-                counts.add(n);
-                budget -= n;
-            }
-        }
-        ensureBlocks(planned, counts);
-        if (planned.isEmpty()) {
-            return;
-        }
-        batch.clear();
-        List<Sequence> sampling = new ArrayList<>();
-        int prefill = 0;
-        int decode = 0;
-        for (int i = 0; i < planned.size(); i++) {
-            Sequence seq = planned.get(i);
-            int n = counts.get(i);
-            // The table may be longer than its used entries; the model only reads those of the fed positions.
-            int[] table = seq.blockTable;
-            for (int k = 0; k < n; k++) {
-                int position = seq.computed + k;
-                boolean last = position == seq.size - 1;
-                batch.add(seq.tokens[position], position, table, last);
-                if (last) {
-                    sampling.add(seq);
-                }
-            }
-            if (n == 1 && seq.generated() > 0) {
-                decode++;
-            } else {
-                prefill += n;
-            }
-        }
+        plan.fill(batch);
+        List<Sequence> sampled = plan.sampled();
         float[] logits = model.forward(batch, kv);
-        for (int i = 0; i < planned.size(); i++) {
-            Sequence seq = planned.get(i);
-            seq.computed += counts.get(i);
-            commitFullBlocks(seq);
+        scheduler.onComputed(plan);
+        for (int row = 0; row < sampled.size(); row++) {
+            Sequence seq = sampled.get(row);
+            FinishReason reason = outputs.onLogits(seq, logits, row * vocab);
+            if (reason != null) {
+                finish(seq, reason, null);
+            }
         }
-        for (int j = 0; j < sampling.size(); j++) {
-            onLogits(sampling.get(j), logits, j * vocab);
-        }
-        long took = System.nanoTime() - start;
         steps++;
-        stepNanos += took;
+        stepNanos += System.nanoTime() - start;
         lastStepTokens = batch.size();
-        lastStepSequences = planned.size();
-        prefillTokens += prefill;
-        decodeTokens += sampling.size();
-        runningCount = running.size();
+        lastStepSequences = plan.work().size();
+        prefillTokens += plan.prefillTokens();
+        decodeTokens += sampled.size();
+        publishCounts();
     }
 
-    /**
-     * Gives every planned sequence the blocks its tokens need. When the pool runs dry, the most recently
-     * admitted sequence is preempted (its blocks released, the request put back at the head of the queue)
-     * until the rest fit.
-     */
-    private void ensureBlocks(List<Sequence> planned, List<Integer> counts) {
-        for (int i = 0; i < planned.size(); i++) {
-            Sequence seq = planned.get(i);
-            int need = blocksFor(seq.computed + counts.get(i));
-            while (seq.blocks < need) {
-                int block = blocks.allocate();
-                if (block >= 0) {
-                    seq.addBlock(block);
-                    continue;
-                }
-                Sequence victim = running.getLast();
-                if (victim == seq && running.size() == 1) {
-                    finish(seq, FinishReason.ERROR, "the KV cache (" + blocks.capacity() * config.kvBlockSize()
-                            + " tokens) is too small for this sequence alone; raise the KV budget");
-                    planned.remove(i);
-                    counts.remove(i);
-                    i--;
-                    break;
-                }
-                preempt(victim);
-                int at = planned.indexOf(victim);
-                if (at >= 0) {
-                    planned.remove(at);
-                    counts.remove(at);
-                    if (at <= i) {
-                        i--;
-                    }
-                }
-                if (victim == seq) {
-                    break;
-                }
-            }
-        }
-    }
-
-    private void preempt(Sequence seq) {
-        releaseBlocks(seq);
-        running.remove(seq);
-        waiting.addFirst(seq);
-        preemptions++;
-    }
-
-    private void releaseBlocks(Sequence seq) {
-        for (int b = 0; b < seq.blocks; b++) {
-            blocks.release(seq.blockTable[b]);
-        }
-        seq.resetBlocks();
-    }
-
-    /** Names every block the sequence has completely filled, so later requests with the same prefix can share it. */
-    private void commitFullBlocks(Sequence seq) {
-        int bs = config.kvBlockSize();
-        while (seq.committedBlocks < seq.computed / bs) {
-            int b = seq.committedBlocks;
-            long parentKey = b == 0 ? PrefixCache.ROOT : seq.blockKeys[b - 1];
-            int parentBlock = b == 0 ? -1 : seq.blockTable[b - 1];
-            seq.addKey(blocks.commitFullBlock(seq.blockTable[b], parentKey, parentBlock, seq.tokens, b * bs,
-                    seq.request.cacheSalt()));
-        }
-    }
-
-    /** Picks the sequence's next token from its logits row and decides whether it is finished. */
-    private void onLogits(Sequence seq, float[] logits, int offset) {
-        GenerationRequest request = seq.request;
-        int token;
-        if (request.maxReasoningTokens() > 0 && seq.reasoning.budgetExhausted(request.maxReasoningTokens())) {
-            token = thinkCloseId;
-            seq.sampler.accept(token);
-            seq.reasoningBudgetHit = true;
-        } else {
-            token = seq.sampler.sample(logits, offset, vocab);
-        }
-        if (seq.firstTokenNanos < 0) {
-            seq.firstTokenNanos = System.nanoTime();
-        }
-        if (isEndOfTurn(token)) {
-            finish(seq, FinishReason.STOP, null);
-            return;
-        }
-        seq.append(token);
-        ReasoningTracker.Phase before = seq.reasoning.phase();
-        ReasoningTracker.Phase phase = seq.reasoning.onToken(token);
-        String piece = seq.decoder.feed(token);
-        seq.text.append(piece);
-        if (before == ReasoningTracker.Phase.ANSWERING && phase == ReasoningTracker.Phase.ANSWERING
-                && !request.stop().isEmpty() && seq.stopMatcher.append(piece)) {
-            finish(seq, FinishReason.STOP, null);
-            return;
-        }
-        if (before == ReasoningTracker.Phase.THINKING && phase == ReasoningTracker.Phase.ANSWERING) {
-            seq.answerStart = seq.text.length();
-        }
-        if (seq.generated() >= request.maxTokens() || seq.size >= model.config().contextLength()) {
-            finish(seq, phase == ReasoningTracker.Phase.THINKING ? FinishReason.REASONING_LENGTH : FinishReason.LENGTH, null);
-        } else if (repetition.enabled() && repetition.isStuck(seq.tokens, seq.size)) {
-            finish(seq, FinishReason.REPETITION, null);
-        }
-    }
-
-    private boolean isEndOfTurn(int token) {
-        for (int id : endOfTurnIds) {
-            if (id == token) {
-                return true;
-            }
-        }
-        return false;
+    private void publishCounts() {
+        runningCount = scheduler.runningCount();
+        waitingCount = scheduler.waitingCount();
+        preemptions = scheduler.preemptions();
+        prefixCacheHitRate = scheduler.prefixCacheHitRate();
     }
 
     private void finish(Sequence seq, FinishReason reason, String error) {
-        running.remove(seq);
-        waiting.remove(seq);
-        releaseBlocks(seq);
-        long now = System.nanoTime();
-        String text = seq.text + seq.decoder.flush();
-        if (seq.stopMatcher.matched()) {
-            text = text.substring(0, seq.answerStart) + seq.stopMatcher.textBeforeStop();
-        }
-        ReasoningSplit split = splitter.split(text, seq.promptOpensThinking);
-        boolean hasAnswer = split.hasAnswer() && reason != FinishReason.REASONING_LENGTH;
-        if ((reason == FinishReason.DEADLINE || reason == FinishReason.CANCELLED || reason == FinishReason.REPETITION)
-                && seq.reasoning.phase() == ReasoningTracker.Phase.THINKING) {
-            hasAnswer = false;
-        }
-        long admitted = seq.admittedNanos < 0 ? now : seq.admittedNanos;
-        long first = seq.firstTokenNanos < 0 ? now : seq.firstTokenNanos;
-        GenerationResult result = new GenerationResult(seq.id(), split.reasoning(), hasAnswer ? split.answer() : null, reason,
-                new GenerationResult.Usage(seq.promptLength, Math.max(0, seq.cachedPromptTokens),
-                        seq.reasoning.reasoningTokens(), seq.reasoning.answerTokens()),
-                new GenerationResult.Timings((admitted - seq.submittedNanos) / 1e6, (first - admitted) / 1e6, (now - first) / 1e6),
-                seq.generatedTokens(), seq.reasoningBudgetHit, error);
-        complete(seq, result);
+        scheduler.remove(seq);
+        complete(seq, outputs.result(seq, reason, error));
     }
 
     private void complete(Sequence seq, GenerationResult result) {
         inFlight.remove(seq.id(), seq);
-        held.decrementAndGet();
+        inFlightCount.decrementAndGet();
         completed++;
-        runningCount = running.size();
-        waitingCount = waiting.size();
+        publishCounts();
         capacityLock.lock();
         try {
             capacityFreed.signalAll();
@@ -596,21 +365,15 @@ public final class Engine implements AutoCloseable {
         try {
             seq.future.complete(result);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "a result callback for request " + seq.id() + " failed", e);
+            LOG.warn("a result callback for request {} failed", seq.id(), e);
         }
     }
 
     private void handBackAll() {
-        List<Sequence> all = new ArrayList<>(running);
-        all.addAll(waiting);
-        for (Sequence seq : all) {
+        for (Sequence seq : scheduler.all()) {
             handedBack.add(seq.request);
             finish(seq, FinishReason.CANCELLED, "handed back: the engine shut down before the request finished");
         }
-    }
-
-    private int blocksFor(int tokens) {
-        return (tokens + config.kvBlockSize() - 1) / config.kvBlockSize();
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -622,13 +385,13 @@ public final class Engine implements AutoCloseable {
     public List<GenerationRequest> shutdown(Duration grace) {
         accepting = false;
         long deadline = System.nanoTime() + grace.toNanos();
-        while (held.get() > 0 && System.nanoTime() < deadline && scheduler.isAlive()) {
+        while (inFlightCount.get() > 0 && System.nanoTime() < deadline && thread.isAlive()) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         handBack = true;
-        LockSupport.unpark(scheduler);
+        LockSupport.unpark(thread);
         try {
-            scheduler.join();
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

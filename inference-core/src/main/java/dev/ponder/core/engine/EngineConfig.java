@@ -1,13 +1,14 @@
 package dev.ponder.core.engine;
 
 import dev.ponder.core.model.KvCache;
+import java.util.Objects;
 
 /**
  * Engine settings.
  *
  * @param threads            compute threads (matrix rows and attention heads are split over them)
  * @param maxRunning         most sequences decoding together (the batch size of a decode step)
- * @param maxQueued          most requests held (running and waiting); beyond it {@link Engine#capacity()} is 0
+ * @param maxQueued          most requests in flight (running and waiting); beyond it {@link Engine#capacity()} is 0
  * @param maxStepTokens      per-step token budget: decode tokens first, then prefill chunks up to this total
  * @param kvBlockSize        tokens per KV block
  * @param kvBudgetBytes      bytes of KV cache (keys and values); sets the number of blocks
@@ -26,7 +27,7 @@ public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxSt
         positive("maxQueued", maxQueued);
         positive("maxStepTokens", maxStepTokens);
         positive("kvBlockSize", kvBlockSize);
-        java.util.Objects.requireNonNull(kvPrecision, "kvPrecision");
+        Objects.requireNonNull(kvPrecision, "kvPrecision");
         if (kvBudgetBytes <= 0) {
             throw new IllegalArgumentException("kvBudgetBytes must be positive");
         }
@@ -42,7 +43,7 @@ public record EngineConfig(int threads, int maxRunning, int maxQueued, int maxSt
         }
     }
 
-    /** Defaults for this machine: all cores, 32 running, 256 held, 512-token steps, 16-token blocks, 1 GiB of float32 KV. */
+    /** Defaults for this machine: all cores, 32 running, 256 in flight, 512-token steps, 16-token blocks, 1 GiB of float32 KV. */
     public static EngineConfig defaults() {
         return new EngineConfig(Runtime.getRuntime().availableProcessors(), 32, 256, 512, 16, 1L << 30, KvCache.Precision.F16, 64, 96);
     }

@@ -2,12 +2,13 @@ package dev.ponder.core.engine;
 
 /**
  * A snapshot of the engine for metrics and backpressure. Counters are totals since start; rates can be
- * derived by the caller from two snapshots.
+ * derived by the caller from two snapshots. {@code inFlight}: requests submitted and not yet answered
+ * (running, waiting, or just submitted), what {@link EngineConfig#maxQueued()} bounds.
  */
 public record EngineStats(
         int running,
         int waiting,
-        int held,
+        int inFlight,
         int capacity,
         int kvBlocksTotal,
         int kvBlocksUsed,

@@ -2,8 +2,8 @@ package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
-import dev.ponder.core.chat.ReasoningSplitter;
 import dev.ponder.core.chat.RenderedPrompt;
+import dev.ponder.core.reasoning.ReasoningSplitter;
 import dev.ponder.core.tokenizer.TokenType;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.util.ArrayList;

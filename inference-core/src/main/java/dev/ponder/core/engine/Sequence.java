@@ -1,6 +1,7 @@
 package dev.ponder.core.engine;
 
-import dev.ponder.core.chat.ReasoningTracker;
+import dev.ponder.core.kv.BlockTable;
+import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.StopMatcher;
 import dev.ponder.core.tokenizer.StreamingDecoder;
@@ -9,8 +10,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One request inside the engine: its tokens (prompt, then generated), how many of them have KV in the
- * cache, its block table, and the per-request state of sampling, reasoning and stop detection. Only the
- * scheduler thread touches it.
+ * cache, its block table (what the {@link Scheduler} works on), and the per-request state of sampling,
+ * reasoning and stop detection (what the {@link OutputProcessor} works on). Only the scheduler thread
+ * touches it.
  *
  * <p>Every step feeds {@code tokens[computed ..]} (all of them for a decode, a chunk for a prefill) and
  * samples when the fed range reaches the last token. A preempted sequence keeps its tokens and sampler,
@@ -33,17 +35,13 @@ final class Sequence {
     int size;
     /** Tokens whose keys and values are in the cache. */
     int computed;
-    int[] blockTable = new int[4];
-    int blocks;
-    /** Chained prefix-cache keys of the leading full blocks that are named in the cache. */
-    long[] blockKeys = new long[4];
-    int committedBlocks;
+    /** The KV blocks of {@code tokens[0, computed)} and of the tokens planned for the current step. */
+    final BlockTable blocks = new BlockTable();
     /** Where the answer starts in {@link #text} (after the closing tag of the thought). */
     int answerStart;
     int cachedPromptTokens = -1;
     long admittedNanos = -1;
     long firstTokenNanos = -1;
-    long admissionOrder;
     boolean reasoningBudgetHit;
     volatile boolean cancelled;
 
@@ -80,27 +78,6 @@ final class Sequence {
     /** Tokens still to feed to the model (1 while decoding). */
     int pending() {
         return size - computed;
-    }
-
-    void addBlock(int block) {
-        if (blocks == blockTable.length) {
-            blockTable = Arrays.copyOf(blockTable, blocks * 2);
-        }
-        blockTable[blocks++] = block;
-    }
-
-    void addKey(long key) {
-        if (committedBlocks == blockKeys.length) {
-            blockKeys = Arrays.copyOf(blockKeys, committedBlocks * 2);
-        }
-        blockKeys[committedBlocks++] = key;
-    }
-
-    /** Forgets all blocks (after they were released): the next admission recomputes from the prefix cache. */
-    void resetBlocks() {
-        blocks = 0;
-        committedBlocks = 0;
-        computed = 0;
     }
 
     int[] generatedTokens() {

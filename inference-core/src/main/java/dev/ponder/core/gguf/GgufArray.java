@@ -1,5 +1,6 @@
 package dev.ponder.core.gguf;
 
+import java.lang.reflect.Array;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -36,7 +37,7 @@ public record GgufArray(GgufValueType elementType, Object elements) {
     }
 
     public int length() {
-        return java.lang.reflect.Array.getLength(elements);
+        return Array.getLength(elements);
     }
 
     @Override

@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A GGUF file (version 2 or 3), memory-mapped whole with the FFM API so that files far larger than
@@ -108,7 +110,7 @@ public final class GgufFile implements AutoCloseable {
         long dataOffset = alignUp(in.position(), alignment);
         long fileSize = mapping.byteSize();
         List<GgufTensorInfo> tensors = new ArrayList<>(headers.size());
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (TensorHeader h : headers) {
             if (!names.add(h.name)) {
                 throw in.error("tensor '" + h.name + "' appears twice in the tensor table");

@@ -1,7 +1,10 @@
 package dev.ponder.core.kv;
 
+import java.util.Arrays;
+
 /**
- * Hands out KV blocks to sequences and shares full blocks between them through the prefix cache.
+ * The shared side of the KV cache: hands out blocks and shares full blocks between sequences through the
+ * prefix cache. It knows blocks, not sequences; {@link KvCacheManager} keeps each sequence's blocks.
  * Single-threaded: only the scheduler thread calls it.
  */
 public final class BlockManager {
@@ -9,8 +12,6 @@ public final class BlockManager {
     private final BlockPool pool;
     private final PrefixCache cache;
     private int unreferencedCached;
-    private long lookupTokens;
-    private long hitTokens;
 
     public BlockManager(int blockSize, int blocks) {
         this.blockSize = blockSize;
@@ -76,10 +77,11 @@ public final class BlockManager {
     }
 
     /**
-     * Reuses the longest run of cached full blocks that starts {@code tokens[0..limit)}: each returned block
-     * is referenced once more. {@code keys} receives each block's chained key.
+     * The longest run of cached full blocks that starts {@code tokens[0..limit)}, each with its chained key
+     * in {@code keys}. Looks only: no reference count, recency or statistic changes, so a request that
+     * waits and looks again every step changes nothing. {@link #retainCached} takes a block found here.
      */
-    public int[] matchPrefix(int[] tokens, int limit, String salt, long[] keys) {
+    public int[] findCachedPrefix(int[] tokens, int limit, String salt, long[] keys) {
         int full = limit / blockSize;
         int[] hits = new int[full];
         int n = 0;
@@ -92,20 +94,25 @@ public final class BlockManager {
             if (block < 0) {
                 break;
             }
-            if (pool.refCount(block) == 0) {
-                unreferencedCached--;
-                cache.onReferenced(block);
-            }
-            pool.retain(block);
-            cache.touch(block);
             hits[n] = block;
             keys[n++] = key;
             parentKey = key;
             parentBlock = block;
         }
-        lookupTokens += limit;
-        hitTokens += (long) n * blockSize;
-        return java.util.Arrays.copyOf(hits, n);
+        return Arrays.copyOf(hits, n);
+    }
+
+    /** References a cached block once more for a sequence (a prefix hit), marking it as just used. */
+    public void retainCached(int block) {
+        if (!cache.isCached(block)) {
+            throw new IllegalStateException("block " + block + " is not in the prefix cache");
+        }
+        if (pool.refCount(block) == 0) {
+            unreferencedCached--;
+            cache.onReferenced(block);
+        }
+        pool.retain(block);
+        cache.touch(block);
     }
 
     /**
@@ -116,18 +123,5 @@ public final class BlockManager {
         long key = PrefixCache.key(parentKey, tokens, from, from + blockSize, salt);
         cache.register(block, key, parentKey, parentBlock, tokens, from, from + blockSize, salt);
         return key;
-    }
-
-    /** Fraction of looked-up prompt tokens served from the cache so far. */
-    public double hitRate() {
-        return lookupTokens == 0 ? 0 : (double) hitTokens / lookupTokens;
-    }
-
-    public long hitTokens() {
-        return hitTokens;
-    }
-
-    public long lookupTokens() {
-        return lookupTokens;
     }
 }

@@ -3,6 +3,7 @@ package dev.ponder.core.kv;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -60,7 +61,7 @@ public final class PrefixCache {
         Entry e = byKey.get(key);
         if (e == null || e.parentKey != parentKey || e.parentBlock != parentBlock
                 || !Arrays.equals(e.tokens, 0, e.tokens.length, tokens, from, to)
-                || (parentBlock < 0 && !java.util.Objects.equals(e.salt, salt))) {
+                || (parentBlock < 0 && !Objects.equals(e.salt, salt))) {
             return -1;
         }
         return e.block;

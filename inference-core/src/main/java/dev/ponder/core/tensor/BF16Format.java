@@ -3,6 +3,7 @@ package dev.ponder.core.tensor;
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -14,6 +15,11 @@ public final class BF16Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.BF16;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putBFloat16(blocks, blockOffset, values.getAsDouble());
     }
 
     @Override

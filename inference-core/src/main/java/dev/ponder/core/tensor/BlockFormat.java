@@ -5,11 +5,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Base of the formats: batched row products dequantize rows once into scratch and then run the
- * canonical dot product of {@link VectorMath} for every vector. A format may override {@link #dotSingle}
- * and {@link #dotSingle4} with fused kernels for the single-vector case (decode), provided they compute
- * each weight exactly as {@link #dequantize} does and accumulate in the canonical order, so that all
- * paths agree bit for bit.
+ * Base of the formats. By default, batched row products dequantize rows once into scratch and then run the
+ * canonical dot product of {@link VectorMath} for every vector (four rows at a time through the tiles of
+ * {@link FloatRows}). A format may override {@link #dotSingle} and {@link #dotSingle4} with fused kernels for
+ * the single-vector case (decode), and {@link #dotBatch4} (with {@link #fusesBatch}) or {@link #dotVectorPair4}
+ * for small batches that read the quantized rows directly, provided they compute each weight exactly as
+ * {@link #dequantize} does and accumulate in the canonical order, so that all paths agree bit for bit.
  */
 public abstract class BlockFormat implements WeightFormat {
     protected static final ValueLayout.OfShort LE_SHORT =
@@ -46,8 +47,9 @@ public abstract class BlockFormat implements WeightFormat {
     }
 
     /**
-     * Four rows. Alone (decode), the format's fused four-row kernel; in a batch, the four rows are
-     * dequantized once into scratch and the vectors go through the tiles of {@link FloatRows}.
+     * Four rows. Alone (decode), the format's fused four-row kernel; in a small batch the format fuses
+     * ({@link #fusesBatch}), its batch kernel on the quantized rows; otherwise the four rows are dequantized once
+     * into scratch and the vectors go through the tiles of {@link FloatRows}.
      */
     @Override
     public final void dotRows4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
@@ -74,11 +76,11 @@ public abstract class BlockFormat implements WeightFormat {
     }
 
     /**
-     * Four rows (at {@code rowOffset + k * rowStep}) with one vector; by default one row at a time (for the
-     * K-quants, whose fused single-row kernels have enough independent work per chunk, that measured faster
-     * than dequantizing the four rows and multiplying them together: 33 against 26 tok/s for Q4_K). A format
-     * overrides it with a fused kernel that walks the four rows together (four independent FMA chains and
-     * one activation load for four rows), computing each result exactly as {@link #dotSingle} does.
+     * Four rows (at {@code rowOffset + k * rowStep}) with one vector; by default one row at a time (a fused
+     * single-row kernel measured faster than dequantizing the four rows and multiplying them together;
+     * BENCHMARKS.md, "Which kernel a batch takes"). A format overrides it with a fused kernel that walks the four
+     * rows together (four independent FMA chains and one activation load for four rows), computing each result
+     * exactly as {@link #dotSingle} does.
      */
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
                               float[] out, int outOffset, int outRowStep, float[] scratch) {

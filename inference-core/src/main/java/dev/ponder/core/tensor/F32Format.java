@@ -3,6 +3,7 @@ package dev.ponder.core.tensor;
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.FloatVector;
 
 /** Plain little-endian float32. */
@@ -10,6 +11,11 @@ public final class F32Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.F32;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putFloat(blocks, blockOffset, values.getAsDouble());
     }
 
     @Override

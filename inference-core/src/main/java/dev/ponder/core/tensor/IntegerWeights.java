@@ -67,9 +67,9 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
     /**
      * Q4_K's kernels are exact and fast in a harness (decode 2-3x the float kernels on QwQ-32B's FFN shape) but
      * not yet in the model: C1 gives up on the pair kernel ("out of virtual registers"), so it runs in the
-     * interpreter until C2 compiles it (one fresh run of the benchmark's prompt at 33 tok/s against 352 on the
-     * float kernels right after), and once compiled it was no faster than the float kernels on the benchmark's
-     * Q4_K mix. Off unless {@code -Dponder.integer.q4_k=true} until both are solved.
+     * interpreter until C2 compiles it (an interpreted warm-up many times slower than the float kernels, see
+     * BENCHMARKS.md), and once compiled it was no faster than the float kernels on the benchmark's Q4_K mix.
+     * Off unless {@code -Dponder.integer.q4_k=true} until both are solved.
      */
     static final boolean Q4_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q4_k");
 

@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -34,6 +35,11 @@ public final class Q4_0Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q4_0;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
     }
 
     @Override
@@ -155,8 +161,8 @@ public final class Q4_0Format extends BlockFormat {
     }
 
     /**
-     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide (as Q8_0).
-     * Same-session runs against dequantized tiles: 111 against 70 tok/s at 4 vectors, even at 8 (107 / 110).
+     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide (as Q8_0):
+     * faster than dequantized tiles at 4 vectors, even at 8 (BENCHMARKS.md, "Which kernel a batch takes").
      */
     @Override
     public boolean fusesBatch(int batch) {

@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -27,6 +28,11 @@ public final class Q4_1Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q4_1;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalves(blocks, blockOffset, values, 2); // d, m
     }
 
     @Override

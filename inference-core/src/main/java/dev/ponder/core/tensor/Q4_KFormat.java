@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -47,6 +48,11 @@ public final class Q4_KFormat extends BlockFormat {
         return GgmlType.Q4_K;
     }
 
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalves(blocks, blockOffset, values, 2); // d, dmin
+    }
+
     /**
      * The 6-bit scale of sub-block j (0..7) from the 12 bytes at {@code scales}: sub-blocks 0..3 keep it
      * in the low 6 bits of bytes 0..3; 4..7 in the low nibble of bytes 8..11 plus, as bits 4-5, the top
@@ -68,13 +74,15 @@ public final class Q4_KFormat extends BlockFormat {
     }
 
     /*
-     * The fast paths unpack the 12 bytes as three little-endian words w0 (bytes 0..3), w1 (4..7) and
-     * w2 (8..11) with a few word-wide masks, giving four words whose byte k is a 6-bit field:
+     * The one-row paths (dequantize, dotSingle) unpack the 12 bytes as three little-endian words w0 (bytes 0..3),
+     * w1 (4..7) and w2 (8..11) with a few word-wide masks, giving four words whose byte k is a 6-bit field:
      *   scales 0..3: w0 & 0x3F3F3F3F                 mins 0..3: w1 & 0x3F3F3F3F
      *   scales 4..7: (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030)
      *   mins   4..7: ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030)
      * (the ">>> 2" moves each byte's top two bits, 6-7, to bits 4-5). The expressions are written out
-     * in the kernels rather than called, because a call inside a vector loop spills its accumulators.
+     * in the kernels rather than called, because a call inside a vector loop spills its accumulators. The
+     * four-row kernels (dotSingle4, dotVectorPair4) unpack four rows at once instead, through the 16-lane pass
+     * of unpackScalesAndMins (the field tables above), called once per super-block outside the vector loop.
      */
 
     @Override

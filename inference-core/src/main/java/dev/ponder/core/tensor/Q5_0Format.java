@@ -11,6 +11,7 @@ import static jdk.incubator.vector.VectorOperators.OR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -40,6 +41,11 @@ public final class Q5_0Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q5_0;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
     }
 
     @Override

@@ -11,6 +11,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,6 +32,11 @@ public final class Q5_KFormat extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q5_K;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalves(blocks, blockOffset, values, 2); // d, dmin
     }
 
     @Override

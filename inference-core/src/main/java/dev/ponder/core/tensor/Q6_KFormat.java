@@ -12,6 +12,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -35,6 +36,11 @@ public final class Q6_KFormat extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q6_K;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset + 208, values.getAsDouble()); // d, after ql, qh and the scales
     }
 
     @Override

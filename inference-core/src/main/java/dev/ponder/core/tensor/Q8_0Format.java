@@ -3,6 +3,7 @@ package dev.ponder.core.tensor;
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,6 +23,11 @@ public final class Q8_0Format extends BlockFormat {
     @Override
     public GgmlType type() {
         return GgmlType.Q8_0;
+    }
+
+    @Override
+    public void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values) {
+        FloatFields.putHalf(blocks, blockOffset, values.getAsDouble()); // d
     }
 
     @Override
@@ -131,10 +137,9 @@ public final class Q8_0Format extends BlockFormat {
     }
 
     /**
-     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide. Best of two
-     * same-session runs against dequantized tiles (Qwen2.5-0.5B shape, 2 threads): 78 against 66 tok/s at 4
-     * vectors, 112 against 78 at 8, but 113 against 144 at 16, where converting each chunk once per four
-     * vectors costs more than dequantizing once.
+     * Batches of 2 to 8 vectors go through {@link #dotBatch4} when the vectors are 16 floats wide: faster than
+     * dequantized tiles up to 8 vectors, slower at 16, where converting each chunk once per four vectors costs
+     * more than dequantizing once (BENCHMARKS.md, "Which kernel a batch takes").
      */
     @Override
     public boolean fusesBatch(int batch) {

@@ -2,6 +2,7 @@ package dev.ponder.core.tensor;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleSupplier;
 
 /**
  * One GGML storage format: its block geometry, a plain scalar dequantizer that is the reference, and
@@ -16,6 +17,14 @@ import java.lang.foreign.MemorySegment;
 public interface WeightFormat {
 
     GgmlType type();
+
+    /**
+     * Writes the float fields of the block at {@code blockOffset} in {@code blocks} (its scales and minimums; for
+     * the float formats, the value itself), each from {@code values}, in layout order. Random bytes elsewhere then
+     * make a valid block whose values are finite and of a chosen size: the test fixtures and the synthetic models
+     * build blocks of every registered format this way.
+     */
+    void writeFloatFields(byte[] blocks, int blockOffset, DoubleSupplier values);
 
     default int blockSize() {
         return type().blockSize();

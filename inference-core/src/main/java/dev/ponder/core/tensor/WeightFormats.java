@@ -2,9 +2,13 @@ package dev.ponder.core.tensor;
 
 import dev.ponder.core.gguf.GgmlType;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
-/** The formats the engine computes with, looked up by GGML type. */
+/**
+ * The formats the engine computes with, looked up by GGML type: the one list that the model, the tests, the test
+ * fixtures and the benchmarks take them from. A new format is its class and one line here.
+ */
 public final class WeightFormats {
     private static final Map<GgmlType, WeightFormat> FORMATS = new EnumMap<>(GgmlType.class);
 
@@ -27,6 +31,11 @@ public final class WeightFormats {
 
     private static void register(WeightFormat format) {
         FORMATS.put(format.type(), format);
+    }
+
+    /** Every registered format, in the order of their GGML type ids. */
+    public static List<WeightFormat> all() {
+        return List.copyOf(FORMATS.values());
     }
 
     public static boolean isSupported(GgmlType type) {

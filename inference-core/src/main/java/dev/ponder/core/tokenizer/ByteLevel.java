@@ -1,5 +1,7 @@
 package dev.ponder.core.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * GPT-2's reversible byte-to-character mapping. Byte-level BPE vocabularies spell every byte as a
  * printable character, so that a token is a plain string: the printable Latin-1 bytes stand for
@@ -12,7 +14,7 @@ final class ByteLevel {
     private static final int[] CHAR_TO_BYTE = new int[0x144];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        Arrays.fill(CHAR_TO_BYTE, -1);
         int shifted = 0;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

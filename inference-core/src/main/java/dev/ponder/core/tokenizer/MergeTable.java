@@ -1,5 +1,7 @@
 package dev.ponder.core.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * BPE merge ranks keyed by the pair of token ids, in an open-addressing table of primitive longs:
  * 151k merges would cost several times the memory and load time as boxed entries in a HashMap.
@@ -15,7 +17,7 @@ final class MergeTable {
     MergeTable(int capacityHint) {
         int capacity = Integer.highestOneBit(Math.max(4, capacityHint) * 3 - 1) << 1; // load factor <= 2/3
         keys = new long[capacity];
-        java.util.Arrays.fill(keys, EMPTY);
+        Arrays.fill(keys, EMPTY);
         ranks = new int[capacity];
         mergedIds = new int[capacityHint];
         mask = capacity - 1;

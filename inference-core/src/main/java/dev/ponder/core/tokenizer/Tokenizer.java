@@ -2,10 +2,12 @@ package dev.ponder.core.tokenizer;
 
 import dev.ponder.core.gguf.GgufMetadata;
 import dev.ponder.core.gguf.GgufValue;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Tokenizer {
     /** Values of {@code tokenizer.ggml.pre} this class can split text for. */
-    public static final java.util.List<String> SUPPORTED_PRE_TOKENIZERS = java.util.List.of("qwen2");
+    public static final List<String> SUPPORTED_PRE_TOKENIZERS = List.of("qwen2");
 
     private static final int CACHE_LIMIT = 1 << 16;
 
@@ -285,7 +287,7 @@ public final class Tokenizer {
      * Byte sequences that are not valid UTF-8 become U+FFFD.
      */
     public String decode(int[] ids, boolean skipSpecial) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(ids.length * 4);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
             checkId(id);
             if (!(skipSpecial && isSkippable(id))) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.core.chat.RenderedPrompt.Piece;
 import dev.ponder.core.chat.RenderedPrompt.Segment;
+import dev.ponder.core.reasoning.ReasoningSplitter;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

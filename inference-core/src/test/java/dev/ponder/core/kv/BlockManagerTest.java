@@ -22,6 +22,15 @@ class BlockManagerTest {
         return table;
     }
 
+    /** Finds the cached prefix of {@code tokens[0..limit)} and references each found block, as an admission does. */
+    static int[] take(BlockManager m, int[] tokens, int limit, String salt) {
+        int[] hits = m.findCachedPrefix(tokens, limit, salt, new long[limit / BS]);
+        for (int b : hits) {
+            m.retainCached(b);
+        }
+        return hits;
+    }
+
     static int[] range(int from, int n) {
         int[] t = new int[n];
         for (int i = 0; i < n; i++) {
@@ -37,22 +46,27 @@ class BlockManagerTest {
         assertThat(fill(m, a, null)).containsExactly(0, 1, 2);
         int[] b = a.clone();
         b[9] = 999; // differs in the third block
-        long[] keys = new long[4];
-        int[] hits = m.matchPrefix(b, b.length - 1, null, keys);
+        int[] hits = take(m, b, b.length, null);
         assertThat(hits).containsExactly(0, 1);
         assertThat(m.refCount(0)).isEqualTo(2);
         assertThat(m.refCount(1)).isEqualTo(2);
         assertThat(m.refCount(2)).isEqualTo(1);
-        assertThat(m.hitTokens()).isEqualTo(8);
     }
 
     @Test
-    void theLastPromptTokenIsNeverServedFromTheCache() {
-        BlockManager m = new BlockManager(BS, 6);
-        int[] a = range(1, 8);
-        fill(m, a, null);
-        // an identical 8-token prompt: only the first block may be reused, the last token must be computed
-        assertThat(m.matchPrefix(a, a.length - 1, null, new long[3])).containsExactly(0);
+    void findingAPrefixChangesNeitherReferencesNorEvictionOrder() {
+        BlockManager m = new BlockManager(BS, 2);
+        int[] x = fill(m, range(10, 4), null);   // block 0
+        int[] y = fill(m, range(20, 4), null);   // block 1
+        m.release(x[0]);
+        m.release(y[0]);
+        // x is the least recently used; looking it up (as a waiting request does every step) must not renew it
+        for (int i = 0; i < 3; i++) {
+            assertThat(m.findCachedPrefix(range(10, 5), 4, null, new long[1])).containsExactly(0);
+        }
+        assertThat(m.refCount(0)).isZero();
+        assertThat(m.available()).isEqualTo(2);
+        assertThat(m.allocate()).as("x is still the first to go").isEqualTo(0);
     }
 
     @Test
@@ -60,9 +74,9 @@ class BlockManagerTest {
         BlockManager m = new BlockManager(BS, 6);
         int[] a = range(1, 9);
         fill(m, a, "tenant-a");
-        assertThat(m.matchPrefix(a, 8, "tenant-b", new long[3])).isEmpty();
-        assertThat(m.matchPrefix(a, 8, null, new long[3])).isEmpty();
-        assertThat(m.matchPrefix(a, 8, "tenant-a", new long[3])).containsExactly(0, 1);
+        assertThat(take(m, a, 8, "tenant-b")).isEmpty();
+        assertThat(take(m, a, 8, null)).isEmpty();
+        assertThat(take(m, a, 8, "tenant-a")).containsExactly(0, 1);
     }
 
     @Test
@@ -98,7 +112,7 @@ class BlockManagerTest {
         m.release(y[0]);
         m.release(z[0]);
         // touch x again through a hit, then let it go
-        int[] hit = m.matchPrefix(range(10, 5), 4, null, new long[2]);
+        int[] hit = take(m, range(10, 5), 4, null);
         assertThat(hit).containsExactly(0);
         m.release(0);
         assertThat(m.allocate()).isEqualTo(3); // the free one first

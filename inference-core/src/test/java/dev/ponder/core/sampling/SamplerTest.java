@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -81,21 +82,28 @@ class SamplerTest {
     }
 
     @Test
-    void minPDropsUnlikelyTokens() {
-        float[] logits = {3f, 2.9f, 0f};  // token 2 has p/pmax = e^-3 = 0.05
-        Sampler sampler = new Sampler(params(1, 0, 1, 0.1, 11));
-        for (int i = 0; i < 1000; i++) {
-            assertThat(sampler.sample(logits.clone(), 0, 3)).isNotEqualTo(2);
-        }
+    void minPDropsTokensBelowItsShareOfTheLikeliestAndSamplesTheRest() {
+        float[] logits = {3f, 2.9f, 0f};  // token 2 has p/pmax = e^-3 = 0.05; token 1 has e^-0.1 = 0.90
+        int[] counts = counts(params(1, 0, 1, 0.1, 11), logits, 2000);
+        assertThat(counts[2]).as("below min_p 0.1").isZero();
+        // Tokens 0 and 1 keep their renormalised shares, 0.525 and 0.475: a greedy sampler would give only token 0.
+        assertThat(counts[0] / 2000.0).isCloseTo(0.525, Offset.offset(0.04));
+        assertThat(counts[1] / 2000.0).isCloseTo(0.475, Offset.offset(0.04));
+        // Just under token 2's share, min_p lets it in (about 2.6% of draws).
+        assertThat(counts(params(1, 0, 1, 0.04, 11), logits, 2000)[2]).isBetween(20, 90);
     }
 
     @Test
-    void topKRestrictsToTheKLargest() {
+    void topKSamplesAmongTheKLargestOnly() {
         float[] logits = {0f, 5f, 4.9f, 4.8f, 1f};
-        Sampler sampler = new Sampler(params(5, 2, 1, 0, 3));
-        for (int i = 0; i < 500; i++) {
-            assertThat(sampler.sample(logits.clone(), 0, 5)).isIn(1, 2);
-        }
+        int[] two = counts(params(5, 2, 1, 0, 3), logits, 1000);
+        assertThat(two[0] + two[3] + two[4]).as("outside the top 2").isZero();
+        // At temperature 5 the two are nearly even (0.505 and 0.495): a greedy sampler would give only token 1.
+        assertThat(two[1]).isBetween(420, 580);
+        assertThat(two[2]).isBetween(420, 580);
+        int[] three = counts(params(5, 3, 1, 0, 3), logits, 1000);
+        assertThat(three[3]).as("the third largest, once k is 3").isBetween(250, 410);
+        assertThat(three[0] + three[4]).isZero();
     }
 
     @Test
@@ -155,6 +163,15 @@ class SamplerTest {
         assertThat(none.append("anything")).isFalse();
         assertThat(none.textBeforeStop()).isEqualTo("anything");
         assertThatThrownBy(() -> new StopMatcher(List.of(""))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** How often each token is drawn in {@code n} draws from one sampler. */
+    private static int[] counts(SamplingParams p, float[] logits, int n) {
+        int[] counts = new int[logits.length];
+        for (int token : run(p, logits, n)) {
+            counts[token]++;
+        }
+        return counts;
     }
 
     private static int[] run(SamplingParams p, float[] logits, int n) {

@@ -8,31 +8,22 @@ import java.util.Random;
 
 /** Random blocks for the format tests: random quant bytes with finite, reasonably sized scales. */
 final class FormatFixtures {
-    /** Every format the engine computes with. */
-    static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
-            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+    /** Every format the engine computes with: the registry's. */
+    static final List<GgmlType> TYPES = WeightFormats.all().stream().map(WeightFormat::type).toList();
 
     private FormatFixtures() {
     }
 
-    /** {@code elements} values of {@code type} (a whole number of blocks) with random contents. */
+    /**
+     * {@code elements} values of {@code type} (a whole number of blocks) with random contents: random bytes, then
+     * each block's float fields (scales, minimums, or the value itself) set to random finite sizes by its format.
+     */
     static byte[] randomBlocks(GgmlType type, int elements, Random rnd) {
+        WeightFormat format = WeightFormats.of(type, "fixture");
         byte[] bytes = new byte[Math.toIntExact(type.byteSize(elements))];
         rnd.nextBytes(bytes);
-        int blocks = elements / type.blockSize();
-        for (int k = 0; k < blocks; k++) {
-            int base = k * type.bytesPerBlock();
-            switch (type) {
-                case F32 -> putInt(bytes, base, Float.floatToRawIntBits(randomScale(rnd)));
-                case BF16 -> putShort(bytes, base, (short) (Float.floatToRawIntBits(randomScale(rnd)) >>> 16));
-                case F16, Q8_0, Q4_0, Q5_0 -> putHalf(bytes, base, randomScale(rnd));
-                case Q4_1, Q5_1, Q4_K, Q5_K -> {
-                    putHalf(bytes, base, randomScale(rnd));
-                    putHalf(bytes, base + 2, randomScale(rnd));
-                }
-                case Q6_K -> putHalf(bytes, base + 208, randomScale(rnd));
-                default -> throw new IllegalArgumentException(type.toString());
-            }
+        for (int base = 0; base < bytes.length; base += type.bytesPerBlock()) {
+            format.writeFloatFields(bytes, base, () -> randomScale(rnd));
         }
         return bytes;
     }

@@ -12,7 +12,7 @@ import java.util.Random;
  * dequantize-then-dot. Also checks, after JIT warm-up, that both give the same bits.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
- * dev.ponder.core.tensor.KernelBench [rows] [cols] [formats...]} (defaults 16384 x 2048, all formats).
+ * dev.ponder.core.tensor.KernelBench [rows] [cols] [formats...]} (defaults 16384 x 2048, every registered format).
  * Each format in its own JVM gives steadier figures: the formats share call sites, and their profiles mix.
  */
 public final class KernelBench {
@@ -23,7 +23,7 @@ public final class KernelBench {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 16384;
         int cols = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         String[] names = args.length > 2 ? Arrays.copyOfRange(args, 2, args.length)
-                        : new String[] {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K", "Q4_1", "Q5_1", "F16", "BF16"};
+                : WeightFormats.all().stream().map(f -> f.type().name()).toArray(String[]::new);
         System.out.printf("LANES=%d rows=%d cols=%d%n", VectorMath.LANES, rows, cols);
         for (String name : names) {
             run(GgmlType.valueOf(name), rows, cols);

@@ -40,6 +40,18 @@ class MatrixTest {
         check(GgmlType.Q8_0, 9, 4864);
     }
 
+    /**
+     * Every registered format through every path of the product, so that a format added to the registry is
+     * covered without a line here. 512 columns: whole blocks of every format (the K-quants' 256 included).
+     */
+    @Test
+    void everyRegisteredFormatGoesThroughEveryPath() {
+        assertThat(WeightFormats.all()).hasSizeGreaterThanOrEqualTo(11);
+        for (WeightFormat format : WeightFormats.all()) {
+            check(format.type(), 37, 512);
+        }
+    }
+
     @Test
     void theIntegerPathStaysCloseToTheFloatKernels() {
         if (!IntegerWeights.supported()) {

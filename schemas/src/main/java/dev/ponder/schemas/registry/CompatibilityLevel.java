@@ -1,5 +1,6 @@
 package dev.ponder.schemas.registry;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /** The Confluent Schema Registry compatibility levels. */
@@ -27,7 +28,7 @@ public enum CompatibilityLevel {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Unknown compatibility level '" + text + "'; expected one of "
-                    + java.util.Arrays.toString(values()), e);
+                    + Arrays.toString(values()), e);
         }
     }
 }

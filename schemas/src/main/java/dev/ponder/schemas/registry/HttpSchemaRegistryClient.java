@@ -10,6 +10,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -322,7 +323,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            String what = e instanceof java.net.http.HttpTimeoutException ? "timed out" : "failed";
+            String what = e instanceof HttpTimeoutException ? "timed out" : "failed";
             throw new RetryableFailure(new SchemaRegistryException(method + " " + url + forSubject(subject) + " " + what
                     + " without an HTTP answer: " + e, endpoint.url(), subject, -1, -1, e));
         } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 
@@ -164,8 +165,8 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     }
 
     /** The level set on {@code subject} itself, if any. */
-    public synchronized java.util.Optional<CompatibilityLevel> subjectCompatibility(String subject) {
-        return java.util.Optional.ofNullable(levelBySubject.get(subject));
+    public synchronized Optional<CompatibilityLevel> subjectCompatibility(String subject) {
+        return Optional.ofNullable(levelBySubject.get(subject));
     }
 
     /** The level of subjects that have none of their own (BACKWARD unless changed). */

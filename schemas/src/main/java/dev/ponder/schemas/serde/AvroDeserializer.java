@@ -70,7 +70,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      * to it (a consumer pinned to one version of a contract); {@code client} may be null.
      */
     public AvroDeserializer(SchemaRegistryClient client, Schema readerSchema) {
-        this(client, null, java.util.Objects.requireNonNull(readerSchema, "readerSchema"));
+        this(client, null, Objects.requireNonNull(readerSchema, "readerSchema"));
     }
 
     private AvroDeserializer(SchemaRegistryClient client, Class<? extends T> targetClass, Schema readerSchema) {

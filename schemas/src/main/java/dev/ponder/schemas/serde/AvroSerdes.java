@@ -1,6 +1,7 @@
 package dev.ponder.schemas.serde;
 
 import java.lang.reflect.InvocationTargetException;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.config.ConfigException;
@@ -58,7 +59,7 @@ public final class AvroSerdes {
         }
         @SuppressWarnings("unchecked")
         Serde<T> serde = (Serde<T>) instance;
-        Map<String, Object> specific = new java.util.HashMap<>(configs);
+        Map<String, Object> specific = new HashMap<>(configs);
         specific.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
         serde.configure(specific, isKey);
         return serde;

@@ -7,6 +7,7 @@ import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.registry.MockSchemaRegistry;
 import dev.ponder.schemas.testing.Samples;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -17,7 +18,10 @@ import java.util.Random;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +29,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of random and mutated payloads into the deserializers: each is either decoded into a
- * valid datum or rejected with {@link AvroSerdeException}; no other exception or error escapes.
+ * valid datum or rejected with {@link AvroSerdeException}; no other exception or error escapes. Each
+ * outcome is checked against what the payload is: a bad header gets exactly the kind its bytes call for,
+ * and whatever the generic deserializer decodes, Avro's own reader decodes to an equal datum.
  */
 class DeserializerFuzzTest {
     private static final int ITERATIONS = 30_000;
@@ -52,6 +58,7 @@ class DeserializerFuzzTest {
     private final String scope = "fuzz-" + UUID.randomUUID();
     private final List<byte[]> seeds = new ArrayList<>();
     private final List<Integer> ids = new ArrayList<>();
+    private MockSchemaRegistry registry;
     private AvroSerializer<Object> serializer;
     private List<Deserializer<?>> deserializers;
 
@@ -82,7 +89,7 @@ class DeserializerFuzzTest {
         addSeed("a plain string");
         addSeed(1234567890123L);
         addSeed(new byte[] {1, 2, 3});
-        MockSchemaRegistry registry = MockSchemaRegistry.forScope(scope);
+        registry = MockSchemaRegistry.forScope(scope);
         registry.register("empty-value", Schema.createRecord("Empty", null, "dev.ponder.fuzz", false, List.of()));
         ids.add(registry.lookup("empty-value", Schema.createRecord("Empty", null, "dev.ponder.fuzz", false, List.of())).id());
     }
@@ -221,11 +228,16 @@ class DeserializerFuzzTest {
         for (int i = 0; i < ITERATIONS; i++) {
             byte[] payload = mutate(random);
             Deserializer<?> deserializer = deserializers.get(i % deserializers.size());
+            AvroSerdeException.Kind headerProblem = headerProblem(payload);
             Object value;
             try {
                 value = deserializer.deserialize("fuzz", payload);
             } catch (AvroSerdeException e) {
                 assertThat(e.getMessage()).as("message of rejection %d", i).isNotBlank().contains("fuzz");
+                assertThat(e.kind()).as("kind of rejection %d, payload %s", i, HexFormat.of().formatHex(payload))
+                        .isEqualTo(headerProblem != null ? headerProblem : e.kind())
+                        .isIn(headerProblem != null ? List.of(headerProblem)
+                                : List.of(AvroSerdeException.Kind.TRUNCATED, AvroSerdeException.Kind.MISMATCH));
                 rejected.merge(e.kind(), 1, Integer::sum);
                 continue;
             } catch (Throwable t) {
@@ -234,6 +246,10 @@ class DeserializerFuzzTest {
                 return;
             }
             assertThat(value).as("decoded value of iteration %d", i).isNotNull();
+            assertThat(headerProblem).as("iteration %d decoded despite its header", i).isNull();
+            if (i % deserializers.size() == 0) {
+                assertDecodesAlikeWithAvrosOwnReader(payload, value, i);
+            }
             decoded++;
             // whatever decodes is a valid datum of its schema: it serializes again
             byte[] again = serializer.serialize("again-" + AvroData.schemaOf(value, "fuzz").getFullName(), value);
@@ -243,6 +259,36 @@ class DeserializerFuzzTest {
         assertThat(decoded).as("some mutations still decode").isGreaterThan(ITERATIONS / 100);
         assertThat(rejected.keySet()).contains(AvroSerdeException.Kind.WRONG_MAGIC_BYTE, AvroSerdeException.Kind.TRUNCATED,
                 AvroSerdeException.Kind.UNKNOWN_SCHEMA_ID, AvroSerdeException.Kind.MISMATCH);
-        assertThat(decoded + rejected.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(ITERATIONS);
+    }
+
+    /** The kind of rejection a payload's header alone calls for, or null when the header is good. */
+    private AvroSerdeException.Kind headerProblem(byte[] payload) {
+        if (payload.length == 0) {
+            return AvroSerdeException.Kind.TRUNCATED;
+        }
+        if (payload[0] != 0) {
+            return AvroSerdeException.Kind.WRONG_MAGIC_BYTE;
+        }
+        if (payload.length < 5) {
+            return AvroSerdeException.Kind.TRUNCATED;
+        }
+        return ids.contains(ByteBuffer.wrap(payload, 1, 4).getInt()) ? null : AvroSerdeException.Kind.UNKNOWN_SCHEMA_ID;
+    }
+
+    /** Avro's stock reader, given the writer's schema, reads the whole body into a datum equal to the decoded one. */
+    private void assertDecodesAlikeWithAvrosOwnReader(byte[] payload, Object value, int iteration) {
+        Schema writer = registry.getById(ByteBuffer.wrap(payload, 1, 4).getInt());
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(payload, 5, payload.length - 5, null);
+        Object reference;
+        try {
+            reference = new GenericDatumReader<>(writer).read(null, decoder);
+            assertThat(decoder.isEnd()).as("Avro's reader used the whole body of iteration %d", iteration).isTrue();
+        } catch (IOException e) {
+            throw new AssertionError("iteration " + iteration + " decoded, but Avro's own reader fails: " + e, e);
+        }
+        // The deserializer hands out top-level strings and bytes as String and byte[], Avro's reader as Utf8 and ByteBuffer.
+        Object ours = value instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : value;
+        Object theirs = value instanceof String ? reference.toString() : reference;
+        assertThat(ours).as("iteration %d: the same datum", iteration).isEqualTo(theirs);
     }
 }

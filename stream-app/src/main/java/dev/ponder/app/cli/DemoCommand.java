@@ -57,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private static void level(String logger, Level level) {
+        // Logback's own Logger (SLF4J's, imported here, has no levels to set), so named in full.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(logger)).setLevel(level);
     }
 
@@ -107,6 +108,8 @@ final class DemoCommand implements Callable<Integer> {
             n.put("dead_lettered", s.deadLettered());
             n.put("decode_tokens_per_s", Math.round(s.decodeTokensPerSecond() * 10) / 10.0);
             n.put("prefix_cache_hit_rate", Math.round(s.prefixCacheHitRate() * 1000) / 1000.0);
+            n.put("prompt_tokens", s.promptTokens());
+            n.put("cached_prompt_tokens", s.cachedPromptTokens());
             n.put("p50_ms", Math.round(s.p50Ms()));
             n.put("p95_ms", Math.round(s.p95Ms()));
             n.put("seconds", Math.round(s.seconds() * 10) / 10.0);

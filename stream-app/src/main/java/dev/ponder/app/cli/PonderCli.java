@@ -1,5 +1,6 @@
 package dev.ponder.app.cli;
 
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -52,7 +53,7 @@ public final class PonderCli implements Runnable {
         }
 
         private static String describe(Throwable e) {
-            if (e instanceof java.nio.file.NoSuchFileException nsf) {
+            if (e instanceof NoSuchFileException nsf) {
                 return "no such file: " + nsf.getFile();
             }
             String message = e.getMessage();

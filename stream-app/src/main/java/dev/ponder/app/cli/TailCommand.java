@@ -7,6 +7,7 @@ import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.json.RecordJson;
 import dev.ponder.schemas.serde.AvroSerdes;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -137,7 +138,7 @@ final class TailCommand implements Callable<Integer> {
             node.put("record", isAnswer ? "answer" : "reasoning");
             node.setAll((ObjectNode) json.readTree(text));
             return json.writeValueAsString(node);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot re-render a record as JSON", e);
         }
     }

@@ -3,7 +3,7 @@ package dev.ponder.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.core.gguf.GgufFile;
-import dev.ponder.core.tokenizer.EncodeThroughput;
+import dev.ponder.core.bench.EncodeThroughput;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.PrintWriter;

@@ -4,6 +4,7 @@ import dev.ponder.core.engine.EngineConfig;
 import dev.ponder.core.model.KvCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /** The engine section: which model, under which name, with which engine settings. */
 public record EngineSettings(Path model, String modelName, EngineConfig engine) {
@@ -31,7 +32,7 @@ public record EngineSettings(Path model, String modelName, EngineConfig engine) 
 
     private static KvCache.Precision precision(String value) {
         try {
-            return KvCache.Precision.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            return KvCache.Precision.valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("engine.kv.precision must be F32, F16 or Q8_0, not '" + value + "'");
         }

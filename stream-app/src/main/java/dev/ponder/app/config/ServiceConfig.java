@@ -43,7 +43,7 @@ public final class ServiceConfig {
             new ConfigKey("engine.model.name", "", "Model name written into every record; empty: the file name without .gguf."),
             new ConfigKey("engine.threads", "", "Compute threads; empty: all cores."),
             new ConfigKey("engine.max.running", "32", "Most sequences decoded together (the batch size of a step)."),
-            new ConfigKey("engine.max.queued", "256", "Most requests the engine holds (running and waiting)."),
+            new ConfigKey("engine.max.queued", "256", "Most requests in flight in the engine (running and waiting)."),
             new ConfigKey("engine.max.step.tokens", "512", "Tokens per engine step (decode tokens first, then prompt chunks)."),
             new ConfigKey("engine.kv.block.size", "16", "Tokens per KV-cache block (the prefix cache's unit of sharing)."),
             new ConfigKey("engine.kv.budget.bytes", "1g", "Memory for the KV cache (and so the prefix cache), reserved off the Java heap at start; suffixes k, m, g accepted."),

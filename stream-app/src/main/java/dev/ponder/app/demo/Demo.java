@@ -11,15 +11,22 @@ import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.SamplingOverrides;
 import dev.ponder.schemas.serde.SpecificAvroSerde;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -65,7 +73,7 @@ public final class Demo {
         settings.put("http.port", "0");
         settings.put("kafka.commit.interval.ms", "200");
         // A fresh state directory: the broker is new every run, so state left by an earlier run must not be reused.
-        java.nio.file.Path stateDir = java.nio.file.Files.createTempDirectory("ponder-demo-state");
+        Path stateDir = Files.createTempDirectory("ponder-demo-state");
         settings.put("kafka.state.dir", stateDir.toString());
         if (options.model() != null) {
             settings.put("engine.model", options.model());
@@ -108,11 +116,13 @@ public final class Demo {
 
         Map<String, ReasoningRecord> reasoning = new HashMap<>();
         Map<String, AnswerRecord> answers = new HashMap<>();
-        java.util.Set<String> printed = new java.util.HashSet<>();
+        Set<String> printed = new HashSet<>();
         Map<String, Integer> answerCounts = new HashMap<>();
         List<Double> latencies = new ArrayList<>();
         int correct = 0;
         int deadLettered = 0;
+        long promptTokens = 0;
+        long cachedPromptTokens = 0;
         long deadline = System.nanoTime() + options.timeout().toNanos();
         try (KafkaConsumer<String, Object> consumer = consumer(bootstrap)) {
             consumer.subscribe(List.of(config.string("topics.reasoning"), config.string("topics.answers"),
@@ -134,6 +144,8 @@ public final class Demo {
                             continue;
                         }
                         answers.put(id, a);
+                        promptTokens += a.getUsage().getPromptTokens();
+                        cachedPromptTokens += a.getUsage().getCachedPromptTokens();
                         Long sent = sentAt.get(id);
                         if (sent != null) {
                             latencies.add((System.nanoTime() - sent) / 1e6);
@@ -155,7 +167,8 @@ public final class Demo {
         EngineStats stats = service.engine().stats();
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new DemoSummary(problems.size(), answerCounts.size(), correct, duplicates, deadLettered,
-                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), Percentiles.of(sorted, 0.5),
+                stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), promptTokens, cachedPromptTokens,
+                Percentiles.of(sorted, 0.5),
                 Percentiles.of(sorted, 0.95), seconds);
     }
 
@@ -200,7 +213,7 @@ public final class Demo {
         SpecificAvroSerde<ReasoningRecord> reasonings = new SpecificAvroSerde<>(ReasoningRecord.class);
         reasonings.configure(Map.of("schema.registry.url", REGISTRY), false);
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
-        org.apache.kafka.common.serialization.Deserializer<Object> values = (topic, data) -> {
+        Deserializer<Object> values = (topic, data) -> {
             if (topic.endsWith(".dlq")) {
                 return bytes.deserialize(topic, data);
             }
@@ -213,13 +226,13 @@ public final class Demo {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values);
     }
 
-    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
-        if (!java.nio.file.Files.exists(dir)) {
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
             return;
         }
-        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
-            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.ponder.app.demo;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -22,11 +23,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start() throws Exception {
-        return start(java.util.Map.of());
+        return start(Map.of());
     }
 
     /** A broker with these broker settings on top of the single-node ones (which they may override). */
-    public static EmbeddedKafka start(java.util.Map<String, String> brokerConfig) throws Exception {
+    public static EmbeddedKafka start(Map<String, String> brokerConfig) throws Exception {
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")

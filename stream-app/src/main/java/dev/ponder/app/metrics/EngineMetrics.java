@@ -25,7 +25,7 @@ public final class EngineMetrics {
         this.lastNanos = System.nanoTime();
         gauge(registry, "ponder.engine.sequences", "Sequences in the engine by state", s -> s.running(), "state", "running");
         gauge(registry, "ponder.engine.sequences", "Sequences in the engine by state", s -> s.waiting(), "state", "waiting");
-        gauge(registry, "ponder.engine.requests.held", "Requests the engine holds (running and waiting)", EngineStats::held);
+        gauge(registry, "ponder.engine.requests.in.flight", "Requests with the engine, running or waiting", EngineStats::inFlight);
         gauge(registry, "ponder.engine.capacity", "More requests the engine takes before it is full", EngineStats::capacity);
         gauge(registry, "ponder.engine.step.batch.size", "Sequences in the last engine step", EngineStats::lastStepSequences);
         gauge(registry, "ponder.engine.step.tokens", "Tokens in the last engine step", EngineStats::lastStepTokens);

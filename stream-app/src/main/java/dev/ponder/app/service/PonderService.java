@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -37,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -66,7 +68,7 @@ public final class PonderService implements AutoCloseable {
     private volatile OpsServer http;
     private volatile Throwable failure;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicInteger rebalances = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger rebalances = new AtomicInteger();
 
     private PonderService(Engine engine, InFlight inFlight, KafkaStreams streams, PrometheusMeterRegistry registry,
                           EngineMetrics engineMetrics, Duration grace) {
@@ -136,7 +138,7 @@ public final class PonderService implements AutoCloseable {
         }
     }
 
-    private void run(String httpHost, int httpPort) throws java.io.IOException {
+    private void run(String httpHost, int httpPort) throws IOException {
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("a stream thread failed; the instance stops (its jobs stay in the store for the next owner)", e);
             failure = e;
@@ -151,7 +153,7 @@ public final class PonderService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        Gauge.builder("ponder.streams.rebalances", rebalances, java.util.concurrent.atomic.AtomicInteger::get)
+        Gauge.builder("ponder.streams.rebalances", rebalances, AtomicInteger::get)
                 .description("Times this instance went from RUNNING back to REBALANCING").register(registry);
         sampler.scheduleAtFixedRate(engineMetrics::sample, 5, 5, TimeUnit.SECONDS);
         // Kafka Streams adds metrics as tasks and stores start; the binder looks for new ones at this interval

@@ -31,16 +31,18 @@ class RebalanceTest {
             } finally {
                 leaves.shutdown(Duration.ZERO); // leave at once: its running jobs are handed back through the store
             }
-            double leftBehind = leaves.inFlight().held();
+            // What the leaving instance's tasks left unanswered in their stores (running jobs handed back, waiting ones).
+            int handedBack = leaves.inFlight().leftInStores();
             assertThat(results.awaitAnswers(jobs.size(), Duration.ofMinutes(3))).isTrue();
             results.drain(Duration.ofSeconds(2));
             ProcessFailureTest.assertExactlyOnce(results, jobs);
             System.out.printf("rebalance: the leaving instance answered %.0f, the other %.0f (resumed %.0f)%n", answeredBy(leaves),
                     answeredBy(stays), stays.registry().get("ponder.jobs.resubmitted").counter().count());
             assertThat(answeredBy(stays) + answeredBy(leaves)).isEqualTo(jobs.size());
+            assertThat(handedBack).as("the leaving instance left at once, with work unfinished").isPositive();
             assertThat(stays.registry().get("ponder.jobs.resubmitted").counter().count())
-                    .as("the remaining instance resumed what the other had in flight").isPositive();
-            assertThat(leftBehind).isZero();
+                    .as("the remaining instance resumed every job the other left in its stores")
+                    .isGreaterThanOrEqualTo(handedBack);
         }
     }
 

@@ -1,7 +1,7 @@
-package dev.ponder.core.chat;
+package dev.ponder.core.reasoning;
 
-import static dev.ponder.core.chat.ReasoningTracker.Phase.ANSWERING;
-import static dev.ponder.core.chat.ReasoningTracker.Phase.THINKING;
+import static dev.ponder.core.reasoning.ReasoningTracker.Phase.ANSWERING;
+import static dev.ponder.core.reasoning.ReasoningTracker.Phase.THINKING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
-package dev.ponder.core.chat;
+package dev.ponder.core.reasoning;
 
+import dev.ponder.core.chat.PythonStrip;
+import dev.ponder.core.chat.RenderedPrompt;
 import java.util.List;
 
 /**
@@ -63,7 +65,7 @@ public final class ReasoningSplitter {
         String text = withoutEndOfTurn(generated);
         boolean thinking = promptOpenedThinking;
         if (!thinking) {
-            String lead = PythonStringMethods.strip(MarkedText.trusted(text), null, true, false).text();
+            String lead = PythonStrip.strip(text, null, true, false);
             if (lead.startsWith(openTag)) {
                 thinking = true;
                 text = lead.substring(openTag.length());
@@ -95,6 +97,6 @@ public final class ReasoningSplitter {
     }
 
     private static String stripNewlines(String text, boolean left, boolean right) {
-        return PythonStringMethods.strip(MarkedText.trusted(text), "\n", left, right).text();
+        return PythonStrip.strip(text, "\n", left, right);
     }
 }

@@ -1,5 +1,6 @@
-package dev.ponder.core.tokenizer;
+package dev.ponder.core.bench;
 
+import dev.ponder.core.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 

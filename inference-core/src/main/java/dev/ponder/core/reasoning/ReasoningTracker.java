@@ -1,4 +1,4 @@
-package dev.ponder.core.chat;
+package dev.ponder.core.reasoning;
 
 /**
  * Follows one sequence's generated tokens through the thought and the answer, for usage counts and the reasoning

@@ -1,4 +1,4 @@
-package dev.ponder.core.chat;
+package dev.ponder.core.reasoning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
