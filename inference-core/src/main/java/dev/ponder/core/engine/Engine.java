@@ -174,7 +174,7 @@ public final class Engine implements AutoCloseable {
         }
         PromptEncoder.EncodedPrompt prompt;
         try {
-            prompt = prompts.encode(request.messages());
+            prompt = prompts.encode(request.messages(), request.listedTools());
         } catch (RuntimeException e) {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID,
                     "the prompt could not be rendered: " + e.getMessage(), 0));
