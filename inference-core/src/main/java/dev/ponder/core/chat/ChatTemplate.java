@@ -91,6 +91,16 @@ public final class ChatTemplate {
         return fromMetadata(metadata, model);
     }
 
+    /**
+     * The model's special tokens with another template text, for a model file whose template is missing or wrong
+     * (the service's {@code engine.chat.template}); {@code origin} names it in error messages.
+     */
+    public static ChatTemplate fromGguf(GgufFile file, String jinjaSource, String origin) {
+        GgufMetadata metadata = file.metadata();
+        return new ChatTemplate(origin, jinjaSource, false, tokenText(metadata, "tokenizer.ggml.bos_token_id"),
+                tokenText(metadata, "tokenizer.ggml.eos_token_id"));
+    }
+
     /** Like {@link #fromGguf}; {@code modelName} only names the template in error messages. */
     public static ChatTemplate fromMetadata(GgufMetadata metadata, String modelName) {
         String bos = tokenText(metadata, "tokenizer.ggml.bos_token_id");

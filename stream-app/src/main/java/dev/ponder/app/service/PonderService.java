@@ -8,6 +8,7 @@ import dev.ponder.app.http.OpsServer;
 import dev.ponder.app.metrics.EngineMetrics;
 import dev.ponder.app.metrics.JobMetrics;
 import dev.ponder.app.stream.DeadLetterHandler;
+import dev.ponder.app.stream.Generator;
 import dev.ponder.app.stream.InFlight;
 import dev.ponder.app.stream.JobServices;
 import dev.ponder.app.stream.PonderTopology;
@@ -79,6 +80,15 @@ public final class PonderService implements AutoCloseable {
 
     /** Loads the model, checks the topics, starts Kafka Streams and the HTTP endpoint. */
     public static PonderService start(ServiceConfig config) throws Exception {
+        return start(config, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #start(ServiceConfig)}, with the job processor's view of the engine passed through {@code wrap}
+     * first: the seam where tests put a double (the engine itself still runs, for metrics and shutdown).
+     */
+    public static PonderService start(ServiceConfig config, java.util.function.UnaryOperator<Generator> wrap)
+            throws Exception {
         LOG.info("configuration: {}", config.describe());
         Topics topics = Topics.from(config);
         EngineSettings engineSettings = EngineSettings.from(config);
@@ -92,14 +102,14 @@ public final class PonderService implements AutoCloseable {
         LOG.info("loading model {} ({} threads, {} running, {} queued, KV budget {} MiB)", engineSettings.model(),
                 engineSettings.engine().threads(), engineSettings.engine().maxRunning(), engineSettings.engine().maxQueued(),
                 engineSettings.engine().kvBudgetBytes() >> 20);
-        Engine engine = Engine.open(engineSettings.model(), engineSettings.engine());
+        Engine engine = Engine.open(engineSettings.model(), engineSettings.engine(), engineSettings.chatTemplate());
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("application", streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG));
             JobMetrics jobMetrics = new JobMetrics(registry);
             props.put(DeadLetterHandler.METRICS_CONFIG, jobMetrics);
             InFlight inFlight = new InFlight(jobSettings.maxInFlight());
-            JobServices services = new JobServices(engine, inFlight, new RequestMapper(jobSettings), jobSettings, jobMetrics);
+            JobServices services = new JobServices(wrap.apply(Generator.of(engine)), inFlight, new RequestMapper(jobSettings), jobSettings, jobMetrics);
 
             String serdeClass = config.string("serde.class");
             Serde<ReasoningRequest> requests = AvroSerdes.create(serdeClass, ReasoningRequest.class, serdeConfig, false);

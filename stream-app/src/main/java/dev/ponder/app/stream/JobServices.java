@@ -2,8 +2,6 @@ package dev.ponder.app.stream;
 
 import dev.ponder.app.config.JobSettings;
 import dev.ponder.app.metrics.JobMetrics;
-import dev.ponder.core.engine.Engine;
-
 /** What every task's processor of one instance shares: the engine, the instance's job registry, settings and metrics. */
-public record JobServices(Engine engine, InFlight inFlight, RequestMapper mapper, JobSettings settings, JobMetrics metrics) {
+public record JobServices(Generator engine, InFlight inFlight, RequestMapper mapper, JobSettings settings, JobMetrics metrics) {
 }
