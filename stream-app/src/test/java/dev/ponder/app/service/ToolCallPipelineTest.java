@@ -2,13 +2,10 @@ package dev.ponder.app.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.app.stream.Generator;
 import dev.ponder.app.testing.Jobs;
 import dev.ponder.app.testing.Results;
 import dev.ponder.app.testing.TestSetup;
-import dev.ponder.core.engine.FinishReason;
-import dev.ponder.core.engine.GenerationRequest;
-import dev.ponder.core.engine.GenerationResult;
+import dev.ponder.app.testing.ToolCallingModel;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.AnswerToolCall;
@@ -20,54 +17,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /**
  * Tool calling through the whole Kafka path: request with tools -> store -> engine (the tiny model, prompts rendered
  * with QwQ-32B's real template, which lists the tools) -> answer record with the calls parsed. The tiny model only
- * does arithmetic, so a double at the engine seam plays a model that calls a tool: for the jobs in
- * {@link ScriptedModel#answers} it keeps the engine's real run (prompt, usage, timings) and replaces the answer text
- * with QwQ's tool-call output.
+ * does arithmetic, so a double at the engine seam ({@link ToolCallingModel}) plays a model that calls a tool: for
+ * the scripted jobs it keeps the engine's real run (prompt, usage, timings) and replaces the answer text with QwQ's
+ * tool-call output.
  */
 class ToolCallPipelineTest {
     private static final Path QWQ_TEMPLATE = Path.of("../inference-core/src/test/resources/dev/ponder/core/chat/qwq-32b.jinja");
     private static final ToolDefinition WEATHER = new ToolDefinition("get_weather", "Current weather for a city.",
             "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}");
-    private static final String WEATHER_CALL = "\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Zürich\"}}\n</tool_call>";
-
-    /** The engine, with a model that answers some jobs with a scripted text (by request id). */
-    static final class ScriptedModel implements Generator {
-        final Generator engine;
-        final Map<String, String> answers;
-        final Map<String, GenerationRequest> seen = new ConcurrentHashMap<>();
-
-        ScriptedModel(Generator engine, Map<String, String> answers) {
-            this.engine = engine;
-            this.answers = answers;
-        }
-
-        @Override
-        public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
-            String id = request.id().substring(0, request.id().indexOf('#')); // the processor submits "<id>#<n>"
-            seen.put(id, request);
-            String scripted = answers.get(id);
-            return engine.submit(request).thenApply(r -> scripted == null || !r.ok() ? r
-                    : new GenerationResult(r.requestId(), r.reasoning(), scripted, FinishReason.STOP, r.usage(),
-                            r.timings(), r.tokens(), false, null));
-        }
-
-        @Override
-        public boolean cancel(String requestId) {
-            return engine.cancel(requestId);
-        }
-
-        @Override
-        public int capacity() {
-            return engine.capacity();
-        }
-    }
+    private static final String WEATHER_CALL = ToolCallingModel.WEATHER_CALL;
 
     private static ReasoningRequest.Builder job(String id, String question) {
         return ReasoningRequest.newBuilder().setRequestId(id).setMaxTokens(48)
@@ -81,10 +44,10 @@ class ToolCallPipelineTest {
                 "call-ok", WEATHER_CALL,
                 "call-unknown", "Launching.\n<tool_call>\n{\"name\": \"launch_rocket\", \"arguments\": {}}\n</tool_call>",
                 "call-none", WEATHER_CALL);
-        ScriptedModel[] model = new ScriptedModel[1];
+        ToolCallingModel[] model = new ToolCallingModel[1];
         Map<String, String> settings = Map.of("engine.chat.template", QWQ_TEMPLATE.toString());
         try (PonderService service = PonderService.start(setup.config(settings),
-                engine -> model[0] = new ScriptedModel(engine, scripted));
+                engine -> model[0] = new ToolCallingModel(engine, scripted));
              Results results = new Results(setup)) {
             List<ReasoningRequest> requests = List.of(
                     job("call-ok", "What is the weather in Zürich?").setTools(List.of(WEATHER)).build(),
