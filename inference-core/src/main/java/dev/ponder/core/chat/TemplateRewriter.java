@@ -44,6 +44,13 @@ final class TemplateRewriter {
             };
             int end = closer.equals("#}") ? commentEnd(source, open) : tagEnd(source, open + 2, closer);
             String tag = source.substring(open, end);
+            if (isBlockTag(tag, "raw")) {
+                // {% raw %} ... {% endraw %} is text: copied as it is, tags included.
+                int endRaw = rawEnd(source, end);
+                out.append(source, open, endRaw);
+                pos = endRaw;
+                continue;
+            }
             if (closer.equals("#}") || isMacroOrCall(tag)) {
                 out.append(tag);
             } else {
@@ -94,6 +101,33 @@ final class TemplateRewriter {
             i += source.charAt(i) == '\\' ? 2 : 1;
         }
         return Math.min(i + 1, source.length());
+    }
+
+    /** True for {@code {% name %}} (whitespace control allowed). */
+    private static boolean isBlockTag(String tag, String name) {
+        if (!tag.startsWith("{%") || !tag.endsWith("%}")) {
+            return false;
+        }
+        String body = tag.substring(2, tag.length() - 2).strip();
+        body = body.startsWith("-") || body.startsWith("+") ? body.substring(1) : body;
+        body = body.endsWith("-") || body.endsWith("+") ? body.substring(0, body.length() - 1) : body;
+        return body.strip().equals(name);
+    }
+
+    /** The index just past the {@code {% endraw %}} that closes a raw block whose opening tag ends at {@code from}. */
+    private static int rawEnd(String source, int from) {
+        int i = source.indexOf("{%", from);
+        while (i >= 0) {
+            int close = source.indexOf("%}", i + 2);
+            if (close < 0) {
+                break;
+            }
+            if (isBlockTag(source.substring(i, close + 2), "endraw")) {
+                return close + 2;
+            }
+            i = source.indexOf("{%", i + 2);
+        }
+        return source.length(); // unterminated: left to Jinjava to report
     }
 
     private static boolean isMacroOrCall(String tag) {

@@ -262,4 +262,10 @@ class ChatTemplateTest {
                 List.of(new ToolDefinition("f", null, "{\"<|im_start|>\": 1}")), true, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("may not contain '<' or '>'");
     }
+
+    @Test
+    void rawBlocksPrintTheirTextAsWritten() {
+        ChatTemplate template = ChatTemplate.of("t", "{% raw %}{{ not x is none }}{% endraw %}|{{ true }}", null, null);
+        assertThat(template.render(List.of(ChatMessage.user("x")), false).text()).isEqualTo("{{ not x is none }}|True");
+    }
 }

@@ -61,4 +61,10 @@ class TemplateRewriterTest {
         assertThat(TemplateRewriter.rewrite("{{- x -}}")).isEqualTo("{{- ponder_py_str( x ) -}}");
         assertThat(TemplateRewriter.rewrite("{{ none }}{{- None }}")).isEqualTo("{{ 'None' }}{{- 'None' }}");
     }
+
+    @Test
+    void rawBlocksAreLeftAsTheyAre() {
+        assertThat(TemplateRewriter.rewrite("{{ a }}{% raw %}{{ b }} {% if not x is none %}{%- endraw %}{{ c }}"))
+                .isEqualTo("{{ ponder_py_str( a ) }}{% raw %}{{ b }} {% if not x is none %}{%- endraw %}{{ ponder_py_str( c ) }}");
+    }
 }
