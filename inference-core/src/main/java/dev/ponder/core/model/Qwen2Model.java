@@ -24,8 +24,9 @@ public final class Qwen2Model implements AutoCloseable {
     private final Parallel parallel;
     private final boolean ownsParallel;
     private Buffers buffers = new Buffers(0, null);
-    /** Per compute thread, room for one KV head's block of keys or values converted from half precision. */
-    private final float[][] headScratch;
+    /** Per compute thread, room for attention over the cache of the last step (a KV block as floats, its scores). */
+    private KvCache.Scratch[] attentionScratch;
+    private KvCache attentionCache;
 
     public Qwen2Model(GgufFile file, Parallel parallel) {
         this(file, parallel, false, Matrix.integerPathByDefault());
@@ -37,7 +38,6 @@ public final class Qwen2Model implements AutoCloseable {
         this.weights = ModelWeights.load(file, config, integerPath);
         this.parallel = parallel;
         this.ownsParallel = ownsParallel;
-        this.headScratch = new float[parallel.threads()][config.headDim()];
     }
 
     /** Opens a GGUF file with a compute pool of {@code threads} threads; closing the model closes both. */
@@ -150,9 +150,10 @@ public final class Qwen2Model implements AutoCloseable {
         });
         // One task per (token, KV head): the KV head is read once for the query heads that share it.
         int kvHeads = config.headCountKv();
+        KvCache.Scratch[] scratch = attentionScratch(cache);
         parallel.forRange(n * kvHeads, 1, (start, end, worker) -> {
             for (int task = start; task < end; task++) {
-                attendOneGroup(layer, task / kvHeads, task % kvHeads, batch, cache, b, worker);
+                attendOneGroup(layer, task / kvHeads, task % kvHeads, batch, cache, b, scratch[worker]);
             }
         });
         w.wo().multiply(b.attn, n, b.proj, parallel);
@@ -161,41 +162,29 @@ public final class Qwen2Model implements AutoCloseable {
 
     /**
      * Causal attention of token i's query heads that share KV head g, over its sequence's positions
-     * 0..position(i): scores, softmax, weighted values, per head exactly as if each head went alone.
+     * 0..position(i), per head exactly as if each head went alone (see {@link KvCache#attend}).
      */
-    private void attendOneGroup(int layer, int i, int g, ForwardBatch batch, KvCache cache, Buffers b, int worker) {
+    private void attendOneGroup(int layer, int i, int g, ForwardBatch batch, KvCache cache, Buffers b,
+                                KvCache.Scratch scratch) {
         int headDim = config.headDim();
         int group = config.groupSize();
         int first = i * config.queryDim() + g * group * headDim;
-        int[] table = batch.blockTable(i);
-        int count = batch.position(i) + 1;
-        float[] scores = parallel.scratch(worker, group * count);
-        float[] converted = converted(worker, cache.scratchFloats());
-        float[] max = new float[group];
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        cache.groupScores(layer, table, g, b.q, first, group, count, scale, scores, count, max, converted);
-        float[] sums = new float[group];
-        for (int j = 0; j < group; j++) {
-            sums[j] = FastExp.expShiftedInPlace(scores, j * count, count, max[j]);
-        }
-        cache.groupValues(layer, table, g, scores, count, group, count, b.attn, first, converted);
-        for (int j = 0; j < group; j++) {
-            float inv = 1f / sums[j];
-            int out = first + j * headDim;
-            for (int d = 0; d < headDim; d++) {
-                b.attn[out + d] *= inv;
-            }
-        }
+        cache.attend(layer, batch.blockTable(i), g, b.q, first, group, batch.position(i) + 1, scale, b.attn, first,
+                scratch);
     }
 
-    /** Worker {@code worker}'s buffer for a KV block converted to float, of at least {@code size} floats. */
-    private float[] converted(int worker, int size) {
-        float[] buffer = headScratch[worker];
-        if (buffer.length < size) {
-            buffer = new float[size];
-            headScratch[worker] = buffer;
+    /** Each compute thread's room for attention over {@code cache}, made on the first step over it. */
+    private KvCache.Scratch[] attentionScratch(KvCache cache) {
+        if (attentionCache != cache) {
+            KvCache.Scratch[] scratch = new KvCache.Scratch[parallel.threads()];
+            for (int w = 0; w < scratch.length; w++) {
+                scratch[w] = cache.newScratch(config.groupSize());
+            }
+            attentionScratch = scratch;
+            attentionCache = cache;
         }
-        return buffer;
+        return attentionScratch;
     }
 
     private void feedForwardBlock(int layer, int n, Buffers b) {

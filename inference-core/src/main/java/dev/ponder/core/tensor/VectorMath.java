@@ -226,6 +226,18 @@ public final class VectorMath {
         return sumLanes(FloatVector.fromArray(F, acc, offset));
     }
 
+    /** {@code a[from .. from + n) *= factor}: one rounding per element, the same bits in lanes and in the tail. */
+    public static void scale(float[] a, int from, int n, float factor) {
+        int i = from;
+        int end = from + n;
+        for (; i + LANES <= end; i += LANES) {
+            FloatVector.fromArray(F, a, i).mul(factor).intoArray(a, i);
+        }
+        for (; i < end; i++) {
+            a[i] *= factor;
+        }
+    }
+
     /** Plain scalar dot product in index order (for references and odd sizes). */
     public static float dotScalar(float[] w, int wOff, float[] x, int xOff, int n) {
         float s = 0;

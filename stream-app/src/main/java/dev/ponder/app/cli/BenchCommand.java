@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--generate", defaultValue = "2048", description = "Tokens each sequence generates in the reasoning workload (default: ${DEFAULT-VALUE}).")
     int generate;
 
-    @Option(names = "--kv", defaultValue = "f16", description = "KV cache precision for the reasoning workload: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv", defaultValue = "f16", description = "KV cache precision for the reasoning workload: f32, f16 or q8_0 (default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
     @Option(names = "--json", description = "One JSON object per line.")
@@ -166,8 +166,9 @@ final class BenchCommand implements Callable<Integer> {
         KvCache.Precision precision = switch (kvPrecision.toLowerCase(Locale.ROOT)) {
             case "f32" -> KvCache.Precision.F32;
             case "f16" -> KvCache.Precision.F16;
+            case "q8_0" -> KvCache.Precision.Q8_0;
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--kv must be f32 or f16, not '" + kvPrecision + "'");
+                    "--kv must be f32, f16 or q8_0, not '" + kvPrecision + "'");
         };
         for (int batch : batches) {
             ModelBench.ReasoningResult r = bench.reasoning(batch, promptTokens, generate, precision,

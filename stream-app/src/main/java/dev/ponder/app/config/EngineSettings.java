@@ -40,7 +40,7 @@ public record EngineSettings(Path model, String modelName, EngineConfig engine, 
         try {
             return KvCache.Precision.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("engine.kv.precision must be F32 or F16, not '" + value + "'");
+            throw new IllegalArgumentException("engine.kv.precision must be F32, F16 or Q8_0, not '" + value + "'");
         }
     }
 

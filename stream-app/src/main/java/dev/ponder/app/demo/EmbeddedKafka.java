@@ -1,7 +1,12 @@
 package dev.ponder.app.demo;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A single-node KRaft Kafka (controller and broker in one) inside this JVM, built from Apache Kafka's
@@ -9,6 +14,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  * localhost; {@link #bootstrapServers()} says which, so outside clients (kcat, the CLI) can connect.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private final KafkaClusterTestKit cluster;
 
     private EmbeddedKafka(KafkaClusterTestKit cluster) {
@@ -33,7 +39,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         brokerConfig.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();
         try {
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafka(cluster);
@@ -41,6 +47,26 @@ public final class EmbeddedKafka implements AutoCloseable {
             cluster.close();
             throw new IllegalStateException("the embedded Kafka broker did not start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Kafka's storage formatter prints its bootstrap records to standard output, which would land between the
+     * demo's own lines. They go to the debug log instead (and into the error, should formatting fail). Nothing
+     * else of this process prints while the broker is being formatted, so swapping the stream is safe here.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            cluster.format();
+        } catch (Exception e) {
+            throw new IllegalStateException("formatting the broker's storage failed: " + e.getMessage()
+                    + "; the formatter said: " + captured.toString(StandardCharsets.UTF_8), e);
+        } finally {
+            System.setOut(stdout);
+        }
+        LOG.debug("storage formatted: {}", captured.toString(StandardCharsets.UTF_8).strip());
     }
 
     public String bootstrapServers() {

@@ -7,6 +7,7 @@ import dev.ponder.app.config.Topics;
 import dev.ponder.app.http.OpsServer;
 import dev.ponder.app.metrics.EngineMetrics;
 import dev.ponder.app.metrics.JobMetrics;
+import dev.ponder.app.metrics.StateStoreTags;
 import dev.ponder.app.stream.DeadLetterHandler;
 import dev.ponder.app.stream.Generator;
 import dev.ponder.app.stream.InFlight;
@@ -20,6 +21,7 @@ import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -105,7 +107,8 @@ public final class PonderService implements AutoCloseable {
         Engine engine = Engine.open(engineSettings.model(), engineSettings.engine(), engineSettings.chatTemplate());
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            registry.config().commonTags("application", streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG));
+            registry.config().commonTags("application", streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG))
+                    .meterFilter(new StateStoreTags());
             JobMetrics jobMetrics = new JobMetrics(registry);
             props.put(DeadLetterHandler.METRICS_CONFIG, jobMetrics);
             InFlight inFlight = new InFlight(jobSettings.maxInFlight());
@@ -127,7 +130,6 @@ public final class PonderService implements AutoCloseable {
                     .description("The most requests this instance holds before it stops fetching").register(registry);
             Gauge.builder("ponder.fetch.paused", clients, c -> c.throttling() ? 1 : 0)
                     .description("1 while this instance does not fetch requests (at its limit, or shutting down)").register(registry);
-            new KafkaStreamsMetrics(streams).bindTo(registry);
             new JvmMemoryMetrics().bindTo(registry);
             new JvmGcMetrics().bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
@@ -162,6 +164,9 @@ public final class PonderService implements AutoCloseable {
         Gauge.builder("ponder.streams.rebalances", rebalances, java.util.concurrent.atomic.AtomicInteger::get)
                 .description("Times this instance went from RUNNING back to REBALANCING").register(registry);
         sampler.scheduleAtFixedRate(engineMetrics::sample, 5, 5, TimeUnit.SECONDS);
+        // Kafka Streams adds metrics as tasks and stores start; the binder looks for new ones at this interval
+        // (Micrometer's default, a minute, leaves a new instance's store metrics out of the first scrapes).
+        new KafkaStreamsMetrics(streams, Tags.empty(), sampler, KAFKA_METRICS_REFRESH).bindTo(registry);
         if (httpPort >= 0) {
             http = OpsServer.start(httpHost, httpPort, this::health, this::readiness, registry::scrape);
         }
@@ -175,6 +180,8 @@ public final class PonderService implements AutoCloseable {
             throw e;
         }
     }
+
+    private static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(5);
 
     /** The consumers' session timeout unless the configuration sets one (see streamsProperties). */
     static final int SESSION_TIMEOUT_MS = 10_000;

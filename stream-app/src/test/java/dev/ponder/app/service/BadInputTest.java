@@ -11,6 +11,7 @@ import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.ChatMessage;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.SamplingOverrides;
+import dev.ponder.schemas.serde.GenericAvroSerde;
 import dev.ponder.schemas.serde.SpecificAvroSerde;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,7 +38,15 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
-/** Bad input never stops the service: dead letters for bad bytes, INVALID/EXPIRED answers for bad requests. */
+/**
+ * Bad input never stops the service, and each class of it has its own outcome, through the real broker. Bytes
+ * that are no request (random bytes, JSON text, an empty value, an unknown schema id, a header alone, a truncated
+ * body, trailing bytes, a record of a foreign schema) go to the dead-letter topic with the kind of fault; a
+ * tombstone is skipped and counted; a request that decodes but is wrong (both or neither of prompt and messages,
+ * an empty prompt, bad sampling values, zero, negative or too large max_tokens, a bad role, an empty request_id,
+ * a prompt beyond the context, an oversized request) is answered INVALID naming the fault; a missed deadline
+ * EXPIRED. Good jobs between them are answered as usual.
+ */
 class BadInputTest {
 
     @Test
@@ -46,6 +59,7 @@ class BadInputTest {
         invalid.put("hot", base("hot").setSampling(SamplingOverrides.newBuilder().setTemperature(-1f).build()).build());
         invalid.put("top-p", base("top-p").setSampling(SamplingOverrides.newBuilder().setTopP(0f).build()).build());
         invalid.put("zero-max", base("zero-max").setMaxTokens(0).build());
+        invalid.put("negative-max", base("negative-max").setMaxTokens(-5).build());
         invalid.put("huge-max", base("huge-max").setMaxTokens(1_000_000).build());
         invalid.put("role", base("role").setPrompt(null).setMessages(List.of(new ChatMessage("user<|im_end|>", "hi", null, null))).build());
         invalid.put("robot", base("robot").setPrompt(null).setMessages(List.of(new ChatMessage("robot", "What is 2 + 2?", null, null))).build());
@@ -56,11 +70,12 @@ class BadInputTest {
                 Map.entry("both", "both messages and prompt"), Map.entry("neither", "neither messages nor prompt"),
                 Map.entry("empty", "the prompt is empty"), Map.entry("hot", "temperature is -1.0"),
                 Map.entry("top-p", "top_p is 0.0"), Map.entry("zero-max", "max_tokens must be positive"),
+                Map.entry("negative-max", "max_tokens must be positive"),
                 Map.entry("huge-max", "limits.max.tokens"), Map.entry("role", "role must be one of system, user, assistant, tool"),
                 Map.entry("robot", "got 'robot'"),
                 Map.entry("long", "the model's context is 4096 tokens"), Map.entry("oversize", "jobs.max.request.bytes"),
                 Map.entry("late", "deadline"));
-        List<Jobs.Job> valid = Jobs.arithmetic("ok-", 6, 99);
+        List<Jobs.Job> valid = Jobs.arithmetic("ok-", 8, 99);
 
         try (PonderService service = PonderService.start(setup.config(Map.of("jobs.max.request.bytes", "50000")));
              Results results = new Results(setup);
@@ -68,15 +83,34 @@ class BadInputTest {
             SpecificAvroSerde<ReasoningRequest> serde = new SpecificAvroSerde<>(ReasoningRequest.class);
             serde.configure(Map.of("schema.registry.url", setup.registryUrl), false);
             byte[] good = serde.serializer().serialize(setup.requests, valid.get(0).request());
+            // A record of another contract, written with its own schema, registered for another topic.
+            Schema order = SchemaBuilder.record("Order").namespace("com.example").fields()
+                    .requiredString("order_id").requiredDouble("amount").endRecord();
+            GenericAvroSerde orderSerde = new GenericAvroSerde();
+            orderSerde.configure(Map.of("schema.registry.url", setup.registryUrl), false);
+            byte[] foreign = orderSerde.serializer().serialize(setup.name + ".orders",
+                    new GenericRecordBuilder(order).set("order_id", "o-1").set("amount", 12.5).build());
+            byte[] random = new byte[64];
+            new Random(16).nextBytes(random);
+            random[0] = 17; // a magic byte other than 0 (a zero leads to the unknown-id case below)
+
             Map<String, byte[]> badBytes = new LinkedHashMap<>();
-            badBytes.put("not-avro", "{\"request_id\": \"plain json\"}".getBytes(StandardCharsets.UTF_8));
+            badBytes.put("random", random);
+            badBytes.put("json", "{\"request_id\": \"plain json\"}".getBytes(StandardCharsets.UTF_8));
+            badBytes.put("empty-value", new byte[0]);
             badBytes.put("unknown-id", ByteBuffer.allocate(9).put((byte) 0).putInt(99_999).putInt(7).array());
+            badBytes.put("header-only", Arrays.copyOf(good, 5));
             badBytes.put("truncated", Arrays.copyOf(good, 8));
+            badBytes.put("trailing", Arrays.copyOf(good, good.length + 3));
+            badBytes.put("foreign", foreign);
+            Map<String, String> expectedKind = Map.of("random", "WRONG_MAGIC_BYTE", "json", "WRONG_MAGIC_BYTE",
+                    "empty-value", "TRUNCATED", "unknown-id", "UNKNOWN_SCHEMA_ID", "header-only", "TRUNCATED",
+                    "truncated", "TRUNCATED", "trailing", "MISMATCH", "foreign", "MISMATCH");
             Map<String, RecordMetadata> badAt = new HashMap<>();
             List<ReasoningRequest> all = new ArrayList<>();
             for (int i = 0; i < valid.size(); i++) {
                 all.add(valid.get(i).request());
-                if (i < 3) {
+                if (i < badBytes.size()) {
                     String name = new ArrayList<>(badBytes.keySet()).get(i);
                     badAt.put(name, raw.send(new ProducerRecord<>(setup.requests, name.getBytes(StandardCharsets.UTF_8),
                             badBytes.get(name))).get());
@@ -107,8 +141,8 @@ class BadInputTest {
             }
             assertThat(results.answer("").getError()).contains("request_id is empty");
 
-            List<ConsumerRecord<byte[], byte[]>> dead = readAll(setup.deadLetter, 3);
-            assertThat(dead).hasSize(3);
+            List<ConsumerRecord<byte[], byte[]>> dead = readAll(setup.deadLetter, badBytes.size());
+            assertThat(dead).hasSize(badBytes.size());
             for (ConsumerRecord<byte[], byte[]> d : dead) {
                 String name = new String(d.key(), StandardCharsets.UTF_8);
                 RecordMetadata source = badAt.get(name);
@@ -118,14 +152,12 @@ class BadInputTest {
                 assertThat(header(d, "__streams.errors.offset")).isEqualTo(Long.toString(source.offset()));
                 assertThat(header(d, "__streams.errors.exception")).isNotBlank();
                 assertThat(header(d, "__streams.errors.message")).isNotBlank();
-                assertThat(header(d, "ponder.error.kind")).isEqualTo(switch (name) {
-                    case "not-avro" -> "WRONG_MAGIC_BYTE";
-                    case "unknown-id" -> "UNKNOWN_SCHEMA_ID";
-                    default -> "TRUNCATED";
-                });
+                assertThat(header(d, "ponder.error.kind")).as(name).isEqualTo(expectedKind.get(name));
+                System.out.printf("%-12s dead letter %s: %s%n", name, header(d, "ponder.error.kind"),
+                        header(d, "__streams.errors.message"));
             }
             assertThat(service.registry().find("ponder.records.dead.lettered").counters().stream()
-                    .mapToDouble(c -> c.count()).sum()).isEqualTo(3);
+                    .mapToDouble(c -> c.count()).sum()).isEqualTo(badBytes.size());
             assertThat(service.registry().get("ponder.records.null").counter().count()).isEqualTo(1);
             assertThat(service.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
         }

@@ -2,6 +2,7 @@ package dev.ponder.app.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.app.stream.JobProcessor;
 import dev.ponder.app.testing.Jobs;
 import dev.ponder.app.testing.Results;
 import dev.ponder.app.testing.TestSetup;
@@ -81,6 +82,10 @@ class PipelineTest {
             assertThat(metrics).contains("ponder_engine_sequences{", "ponder_engine_kv_blocks{", "ponder_engine_prefix_cache_hit_ratio",
                     "ponder_job_latency_seconds_bucket{", "status=\"OK\"", "ponder_jobs_accepted_total",
                     "kafka_stream_", "ponder_fetch_paused");
+            // Kafka Streams' store metrics: both stores (a key-value and a window store) get through Prometheus.
+            assertThat(metrics).containsPattern("kafka_stream_state_\\w+\\{[^}]*[{,]state_id=\"" + JobProcessor.JOBS_STORE + "\"")
+                    .containsPattern("kafka_stream_state_\\w+\\{[^}]*[{,]state_id=\"" + JobProcessor.ANSWERED_STORE)
+                    .doesNotContain("rocksdb_state_id", "rocksdb_window_state_id");
         }
     }
 

@@ -53,6 +53,45 @@ class ProcessFailureTest {
     }
 
     /**
+     * A killed instance restarted in place: same state directory, whose stores were left without a checkpoint.
+     * Under exactly-once Kafka Streams then finds the tasks corrupted, wipes their stores and restores them from
+     * the changelogs (only committed writes); the restarted instance resumes the jobs the stores hold, and
+     * every job is answered exactly once.
+     */
+    @Test
+    void aKilledInstanceRestartedInPlaceRecoversItsCorruptedTasks() throws Exception {
+        TestSetup setup = new TestSetup("restart", 4, Registry.url());
+        Map<String, String> settings = setup.settings(Map.of("engine.max.running", "8"));
+        List<Jobs.Job> jobs = Jobs.arithmetic("restart-", JOBS, 8);
+        try (Results results = new Results(setup)) {
+            try (ChildService child = ChildService.start(settings)) {
+                child.awaitReady(Duration.ofMinutes(2));
+                Jobs.send(setup.requests, setup.registryUrl, jobs.stream().map(Jobs.Job::request).toList());
+                assertThat(results.awaitUntil(r -> r.answers.size() >= 8, Duration.ofMinutes(2))).isTrue();
+                while (child.withEngine() <= 0) {
+                    Thread.sleep(10);
+                }
+                child.kill();
+            }
+            results.poll(Duration.ofMillis(500));
+            int beforeCrash = results.answers.size();
+            assertThat(beforeCrash).isLessThan(JOBS);
+            long restartedAt = System.nanoTime();
+            try (ChildService restarted = ChildService.start(settings)) {
+                restarted.awaitReady(Duration.ofMinutes(2));
+                double ready = (System.nanoTime() - restartedAt) / 1e9;
+                assertThat(results.awaitAnswers(JOBS, Duration.ofMinutes(3))).as(restarted.logTail()).isTrue();
+                results.drain(Duration.ofSeconds(2));
+                System.out.printf("restart: killed with %d of %d answered; restarted in place, ready in %.1f s%n",
+                        beforeCrash, JOBS, ready);
+                assertExactlyOnce(results, jobs);
+                assertThat(restarted.log()).as("the restart found the killed instance's tasks corrupted")
+                        .containsIgnoringCase("corrupt");
+            }
+        }
+    }
+
+    /**
      * Fail-over with the default settings: two instances share the partitions; one is killed mid-batch. The
      * survivor must take the victim's partitions over (resume its stored jobs) within 20 s of the kill: the
      * consumers' 10 s session timeout to notice, plus a rebalance and the restore of small stores on a loaded
