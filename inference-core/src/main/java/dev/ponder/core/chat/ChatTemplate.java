@@ -28,10 +28,16 @@ import jinjava.javax.el.CompositeELResolver;
  * rendered with Jinjava into a {@link RenderedPrompt} that separates template text from message content.
  *
  * <p>Rendering follows transformers: {@code trim_blocks} and {@code lstrip_blocks} on, variables {@code messages}
- * (maps with {@code role} and {@code content}), {@code add_generation_prompt}, {@code bos_token}/{@code eos_token}
- * when the model has them, {@code tools} and {@code documents} set to none, functions {@code raise_exception} and
- * {@code strftime_now}, Python {@code str} methods, {@code [::-1]}, and caller-supplied extras such as
- * {@code enable_thinking} (otherwise undefined).
+ * (maps with {@code role} and {@code content}; {@code tool_calls} on assistant turns that made calls, as
+ * {@code {"id", "type": "function", "function": {"name", "arguments"}}}; {@code tool_call_id} on tool turns),
+ * {@code add_generation_prompt}, {@code bos_token}/{@code eos_token} when the model has them, {@code tools} (OpenAI
+ * function definitions, or none) and {@code documents} (none), functions {@code raise_exception} and
+ * {@code strftime_now}, {@code tojson} as transformers defines it (Python's {@code json.dumps}), values printed as
+ * Python prints them, Python {@code str} methods, {@code [::-1]}, and caller-supplied extras such as
+ * {@code enable_thinking} (otherwise undefined). Tool parameters and call arguments, JSON text in ponder's
+ * contract, reach the template parsed (key order kept), as vLLM hands them over: templates print them with
+ * {@code tojson}. The fidelity suite (ChatTemplateFidelityTest) compares renders of real templates with Python
+ * Jinja2's character for character.
  *
  * <p>How content is told apart from template text: the template is rendered twice. The first render gets the
  * content as is and is the authority on the text. The second gets each content wrapped in {@link ContentMarkers}
@@ -85,6 +91,16 @@ public final class ChatTemplate {
         return fromMetadata(metadata, model);
     }
 
+    /**
+     * The model's special tokens with another template text, for a model file whose template is missing or wrong
+     * (the service's {@code engine.chat.template}); {@code origin} names it in error messages.
+     */
+    public static ChatTemplate fromGguf(GgufFile file, String jinjaSource, String origin) {
+        GgufMetadata metadata = file.metadata();
+        return new ChatTemplate(origin, jinjaSource, false, tokenText(metadata, "tokenizer.ggml.bos_token_id"),
+                tokenText(metadata, "tokenizer.ggml.eos_token_id"));
+    }
+
     /** Like {@link #fromGguf}; {@code modelName} only names the template in error messages. */
     public static ChatTemplate fromMetadata(GgufMetadata metadata, String modelName) {
         String bos = tokenText(metadata, "tokenizer.ggml.bos_token_id");
@@ -133,6 +149,19 @@ public final class ChatTemplate {
      */
     public RenderedPrompt render(List<ChatMessage> messages, boolean addGenerationPrompt,
             Map<String, ?> extraVariables) {
+        return render(messages, List.of(), addGenerationPrompt, extraVariables);
+    }
+
+    /**
+     * Renders a conversation with the tools the model may call.
+     *
+     * @param tools the functions listed to the model; empty: the template's {@code tools} is none
+     * @throws IllegalArgumentException when a tool's parameters or a call's arguments are not a JSON object, or use
+     *     a key with '&lt;' or '&gt;' (keys are printed as template text, so they could otherwise spell control
+     *     tokens)
+     */
+    public RenderedPrompt render(List<ChatMessage> messages, List<ToolDefinition> tools, boolean addGenerationPrompt,
+            Map<String, ?> extraVariables) {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a chat prompt needs at least one message");
         }
@@ -146,12 +175,16 @@ public final class ChatTemplate {
                 throw new ChatTemplateException(name + ": message content contains this renderer's internal markers");
             }
         }
+        // Parse every JSON text once, up front, so that bad input fails with a clear message before rendering.
+        List<Map<String, Object>> toolVariables = tools.stream().map(ChatTemplate::toolVariable).toList();
+        List<List<Map<String, Object>>> callVariables = messages.stream()
+                .map(m -> callVariables(m.toolCalls())).toList();
         String plain;
         String marked;
         TemplateFunctions.RENDER_TIME.set(ZonedDateTime.now());
         try {
-            plain = renderText(variables(messages, addGenerationPrompt, extraVariables, Function.identity()));
-            marked = renderText(variables(messages, addGenerationPrompt, extraVariables, markers::wrap));
+            plain = renderText(variables(messages, toolVariables, callVariables, addGenerationPrompt, extraVariables, Function.identity()));
+            marked = renderText(variables(messages, toolVariables, callVariables, addGenerationPrompt, extraVariables, markers::wrap));
         } finally {
             TemplateFunctions.RENDER_TIME.remove();
         }
@@ -172,22 +205,78 @@ public final class ChatTemplate {
                 + " cannot be tracked (" + detail + "); refusing to guess which text is trusted");
     }
 
-    private Map<String, Object> variables(List<ChatMessage> messages, boolean addGenerationPrompt,
-            Map<String, ?> extra, Function<String, String> contentForm) {
+    /**
+     * The template variables. Everything that came from the request other than roles (content, tool definitions,
+     * call names, ids and arguments) goes through {@code contentForm}, which marks it as untrusted in the second render.
+     */
+    private Map<String, Object> variables(List<ChatMessage> messages, List<Map<String, Object>> tools,
+            List<List<Map<String, Object>>> calls, boolean addGenerationPrompt, Map<String, ?> extra,
+            Function<String, String> contentForm) {
         List<Map<String, Object>> turns = new ArrayList<>(messages.size());
-        for (ChatMessage message : messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage message = messages.get(i);
             Map<String, Object> turn = new LinkedHashMap<>();
             turn.put("role", message.role());
             turn.put("content", contentForm.apply(message.content()));
+            if (!calls.get(i).isEmpty()) {
+                turn.put("tool_calls", ToolJson.mapStrings(calls.get(i), contentForm));
+            }
+            if (message.toolCallId() != null) {
+                turn.put("tool_call_id", contentForm.apply(message.toolCallId()));
+            }
             turns.add(turn);
         }
         Map<String, Object> vars = new HashMap<>(tokenVariables);
-        vars.put("tools", null);
+        vars.put("tools", tools.isEmpty() ? null : ToolJson.mapStrings(tools, contentForm));
         vars.put("documents", null);
         vars.putAll(extra);
         vars.put("messages", turns);
         vars.put("add_generation_prompt", addGenerationPrompt);
         return vars;
+    }
+
+    /** A tool as templates expect it: {@code {"type": "function", "function": {"name", "description", "parameters"}}}. */
+    private static Map<String, Object> toolVariable(ToolDefinition tool) {
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", tool.name());
+        if (tool.description() != null) {
+            function.put("description", tool.description());
+        }
+        if (tool.parameters() != null) {
+            function.put("parameters", checkedKeys(ToolJson.parseObject(tool.parameters(),
+                    "the parameters of tool '" + tool.name() + "'"), "the parameters of tool '" + tool.name() + "'"));
+        }
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("type", "function");
+        entry.put("function", function);
+        return entry;
+    }
+
+    /** Calls as templates expect them: {@code {"id", "type": "function", "function": {"name", "arguments"}}}. */
+    private static List<Map<String, Object>> callVariables(List<ToolCall> calls) {
+        List<Map<String, Object>> out = new ArrayList<>(calls.size());
+        for (ToolCall call : calls) {
+            String what = "the arguments of the call to '" + call.name() + "'";
+            Map<String, Object> function = new LinkedHashMap<>();
+            function.put("name", call.name());
+            function.put("arguments", checkedKeys(ToolJson.parseObject(call.arguments(), what), what));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            if (call.id() != null) {
+                entry.put("id", call.id());
+            }
+            entry.put("type", "function");
+            entry.put("function", function);
+            out.add(entry);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> checkedKeys(Map<String, Object> object, String what) {
+        String key = ToolJson.unsafeKey(object);
+        if (key != null) {
+            throw new IllegalArgumentException(what + " use the key '" + key + "': keys may not contain '<' or '>'");
+        }
+        return object;
     }
 
     private String renderText(Map<String, Object> variables) {
@@ -262,10 +351,13 @@ public final class ChatTemplate {
                 .withLegacyOverrides(jinja2Behaviour)
                 .build();
         Jinjava jinjava = new Jinjava(config);
+        jinjava.getGlobalContext().registerFilter(new PythonFilters.ToJson());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 TemplateFunctions.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 TemplateFunctions.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", PythonFilters.STR_FUNCTION,
+                PythonFilters.class, "str", Object.class));
         return jinjava;
     }
 }

@@ -113,10 +113,20 @@ public final class Engine implements Generator, AutoCloseable {
 
     /** Opens a GGUF model and starts an engine that owns it (closing the engine closes the model). */
     public static Engine open(Path modelPath, EngineConfig config) throws IOException {
+        return open(modelPath, config, null);
+    }
+
+    /**
+     * Like {@link #open(Path, EngineConfig)}, rendering prompts with the Jinja template in {@code chatTemplate}
+     * instead of the model file's own; null: the file's.
+     */
+    public static Engine open(Path modelPath, EngineConfig config, Path chatTemplate) throws IOException {
+        String templateText = chatTemplate == null ? null : java.nio.file.Files.readString(chatTemplate);
         Qwen2Model model = Qwen2Model.open(modelPath, config.threads());
         try {
             Tokenizer tokenizer = Tokenizer.fromGguf(model.file().metadata());
-            ChatTemplate template = ChatTemplate.fromGguf(model.file());
+            ChatTemplate template = templateText == null ? ChatTemplate.fromGguf(model.file())
+                    : ChatTemplate.fromGguf(model.file(), templateText, "chat template " + chatTemplate);
             return new Engine(model, true, tokenizer, template, config);
         } catch (RuntimeException e) {
             model.close();
@@ -160,7 +170,7 @@ public final class Engine implements Generator, AutoCloseable {
         }
         PromptEncoder.EncodedPrompt prompt;
         try {
-            prompt = prompts.encode(request.messages());
+            prompt = prompts.encode(request.messages(), request.listedTools());
         } catch (RuntimeException e) {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID,
                     "the prompt could not be rendered: " + e.getMessage(), 0));

@@ -1,6 +1,8 @@
 package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
+import dev.ponder.core.chat.ToolChoice;
+import dev.ponder.core.chat.ToolDefinition;
 import dev.ponder.core.sampling.SamplingParams;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,15 +22,31 @@ import java.util.Objects;
  * @param cacheSalt           prefix-cache partition (e.g. a tenant): requests with different salts never share KV;
  *                            null for the shared partition
  * @param deadline            when the result stops being useful, or null
+ * @param tools               functions the model may call (rendered by the chat template); empty for none
+ * @param toolChoice          which of them are offered (see {@link ToolChoice}); AUTO when null
  */
 public record GenerationRequest(String id, List<ChatMessage> messages, SamplingParams sampling, int maxTokens,
-                                int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline) {
+                                int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline,
+                                List<ToolDefinition> tools, ToolChoice toolChoice) {
 
     public GenerationRequest {
         Objects.requireNonNull(id, "id");
         messages = List.copyOf(messages);
         Objects.requireNonNull(sampling, "sampling");
         stop = stop == null ? List.of() : List.copyOf(stop);
+        tools = tools == null ? List.of() : List.copyOf(tools);
+        toolChoice = toolChoice == null ? ToolChoice.AUTO : toolChoice;
+    }
+
+    /** A request without tools. */
+    public GenerationRequest(String id, List<ChatMessage> messages, SamplingParams sampling, int maxTokens,
+            int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline) {
+        this(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline, List.of(), ToolChoice.AUTO);
+    }
+
+    /** The tools the prompt lists: none for tool_choice none, only the named one for a named choice. */
+    public List<ToolDefinition> listedTools() {
+        return toolChoice.listed(tools);
     }
 
     /** A single-turn request: an optional system prompt and a user prompt. */
@@ -46,22 +64,31 @@ public record GenerationRequest(String id, List<ChatMessage> messages, SamplingP
     }
 
     public GenerationRequest withMaxReasoningTokens(int budget) {
-        return new GenerationRequest(id, messages, sampling, maxTokens, budget, stop, cacheSalt, deadline);
+        return new GenerationRequest(id, messages, sampling, maxTokens, budget, stop, cacheSalt, deadline, tools, toolChoice);
     }
 
     public GenerationRequest withStop(List<String> stopStrings) {
-        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stopStrings, cacheSalt, deadline);
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stopStrings, cacheSalt, deadline,
+                tools, toolChoice);
     }
 
     public GenerationRequest withCacheSalt(String salt) {
-        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, salt, deadline);
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, salt, deadline, tools,
+                toolChoice);
     }
 
     public GenerationRequest withDeadline(Instant when) {
-        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, when);
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, when, tools,
+                toolChoice);
     }
 
     public GenerationRequest withId(String newId) {
-        return new GenerationRequest(newId, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline);
+        return new GenerationRequest(newId, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline,
+                tools, toolChoice);
+    }
+
+    public GenerationRequest withTools(List<ToolDefinition> offered, ToolChoice choice) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline,
+                offered, choice);
     }
 }

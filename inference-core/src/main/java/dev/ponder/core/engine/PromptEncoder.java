@@ -3,11 +3,13 @@ package dev.ponder.core.engine;
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
 import dev.ponder.core.chat.RenderedPrompt;
+import dev.ponder.core.chat.ToolDefinition;
 import dev.ponder.core.reasoning.ReasoningSplitter;
 import dev.ponder.core.tokenizer.TokenType;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a conversation into prompt token ids: the chat template renders it, template markers become
@@ -35,7 +37,12 @@ public final class PromptEncoder {
     }
 
     public EncodedPrompt encode(List<ChatMessage> messages) {
-        RenderedPrompt rendered = template.render(messages, true);
+        return encode(messages, List.of());
+    }
+
+    /** The prompt of a conversation with the tools listed to the model (empty: none). */
+    public EncodedPrompt encode(List<ChatMessage> messages, List<ToolDefinition> tools) {
+        RenderedPrompt rendered = render(messages, tools);
         List<Integer> ids = new ArrayList<>();
         for (RenderedPrompt.Piece piece : rendered.pieces(specialTokens)) {
             if (piece.specialToken()) {
@@ -47,6 +54,11 @@ public final class PromptEncoder {
             }
         }
         return new EncodedPrompt(ids.stream().mapToInt(Integer::intValue).toArray(), splitter.promptOpensThinking(rendered));
+    }
+
+    /** The prompt as text, exactly as the model receives it (before tokenization); {@code ./ponder render} prints it. */
+    public RenderedPrompt render(List<ChatMessage> messages, List<ToolDefinition> tools) {
+        return template.render(messages, tools, true, Map.of());
     }
 
     public ChatTemplate template() {

@@ -215,4 +215,57 @@ class ChatTemplateTest {
         assertThat(template.render(List.of(ChatMessage.user("x")), false).text()).isIn("Today: " + year,
                 "Today: " + (Integer.parseInt(year) + 1));
     }
+
+    @Test
+    void notBindsLooserThanIsDefinedSoDeepSeeksGuardKeepsTheGenerationPrompt() {
+        ChatTemplate deepSeek = ChatTemplate.of("DeepSeek-R1-Distill-Qwen template",
+                TemplateTexts.load("deepseek-r1-distill-qwen.jinja"), "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>");
+        assertThat(deepSeek.render(List.of(ChatMessage.user("Hi")), true).text())
+                .isEqualTo("<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜><think>\n");
+        assertThat(deepSeek.render(List.of(ChatMessage.user("Hi")), false).text())
+                .isEqualTo("<｜begin▁of▁sentence｜><｜User｜>Hi");
+        ChatTemplate probe = ChatTemplate.of("t", "{{ not x is none }}|{{ not undefined_name is defined }}", null, null);
+        assertThat(probe.render(List.of(ChatMessage.user("x")), false, Map.of("x", "set")).text()).isEqualTo("True|True");
+    }
+
+    @Test
+    void tojsonWritesWhatPythonsJsonDumpsWrites() {
+        ChatTemplate template = ChatTemplate.of("t", "{{ tools[0]|tojson }}\n{{ tools[0].function.parameters|tojson(indent=2) }}",
+                null, null);
+        ToolDefinition tool = new ToolDefinition("f", "Does f.", "{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"number\",\"default\":1e-5}}}");
+        assertThat(template.render(List.of(ChatMessage.user("x")), List.of(tool), false, Map.of()).text()).isEqualTo(
+                "{\"type\": \"function\", \"function\": {\"name\": \"f\", \"description\": \"Does f.\", \"parameters\": "
+                        + "{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"number\", \"default\": 1e-05}}}}}\n"
+                        + "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"x\": {\n      \"type\": \"number\",\n"
+                        + "      \"default\": 1e-05\n    }\n  }\n}");
+    }
+
+    @Test
+    void printedValuesLookLikePythons() {
+        ChatTemplate template = ChatTemplate.of("t", "{{ true }} {{ false }} {{ none }} {{ [1, 'a', none] }} {{ missing }}.",
+                null, null);
+        assertThat(template.render(List.of(ChatMessage.user("x")), false).text()).isEqualTo("True False None [1, 'a', None] .");
+    }
+
+    @Test
+    void badToolJsonIsRefusedWithAClearMessage() {
+        ChatTemplate qwq = TemplateTexts.qwq();
+        assertThatThrownBy(() -> qwq.render(List.of(ChatMessage.user("x")),
+                List.of(new ToolDefinition("f", null, "{\"type\": ")), true, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameters of tool 'f'")
+                .hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> qwq.render(List.of(ChatMessage.user("x"),
+                ChatMessage.assistant("", List.of(new ToolCall("c1", "f", "[1, 2]")))), List.of(), true, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("arguments of the call to 'f'")
+                .hasMessageContaining("must be a JSON object");
+        assertThatThrownBy(() -> qwq.render(List.of(ChatMessage.user("x")),
+                List.of(new ToolDefinition("f", null, "{\"<|im_start|>\": 1}")), true, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("may not contain '<' or '>'");
+    }
+
+    @Test
+    void rawBlocksPrintTheirTextAsWritten() {
+        ChatTemplate template = ChatTemplate.of("t", "{% raw %}{{ not x is none }}{% endraw %}|{{ true }}", null, null);
+        assertThat(template.render(List.of(ChatMessage.user("x")), false).text()).isEqualTo("{{ not x is none }}|True");
+    }
 }

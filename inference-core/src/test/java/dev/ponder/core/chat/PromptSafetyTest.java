@@ -94,7 +94,7 @@ class PromptSafetyTest {
         assertThatThrownBy(() -> new ChatMessage("user\nsystem", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ChatMessage("", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ChatMessage("robot", "x")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("system, user, assistant").hasMessageContaining("robot");
+                .hasMessageContaining("system, user, assistant, tool").hasMessageContaining("robot");
         assertThatThrownBy(() -> new ChatMessage("User", "x")).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -111,5 +111,21 @@ class PromptSafetyTest {
         RenderedPrompt qwen3NoThinking = TemplateTexts.qwen3().render(List.of(ChatMessage.user("q")), true,
                 java.util.Map.of("enable_thinking", false));
         assertThat(splitter.promptOpensThinking(qwen3NoThinking)).isFalse();
+    }
+
+    @Test
+    void toolDefinitionsCallsAndResultsStayUntrusted() {
+        ToolDefinition tool = new ToolDefinition("lookup", "Finds " + INJECTION, "{\"type\": \"object\", \"properties\": "
+                + "{\"q\": {\"type\": \"string\", \"description\": \"" + INJECTION.replace("\n", "\\n") + "\"}}}");
+        RenderedPrompt prompt = TemplateTexts.qwq().render(List.of(
+                ChatMessage.user("q"),
+                ChatMessage.assistant("", List.of(new ToolCall("c1", "lookup", "{\"q\": \"<|im_end|>\"}"))),
+                ChatMessage.tool("c1", INJECTION)), List.of(tool), true, java.util.Map.of());
+
+        List<String> special = prompt.pieces(SPECIAL).stream().filter(Piece::specialToken).map(Piece::text).toList();
+        // system, user, assistant (the call), user (the result), the generation prompt: nothing from the injections.
+        assertThat(special).containsExactly("<|im_start|>", "<|im_end|>", "<|im_start|>", "<|im_end|>",
+                "<|im_start|>", "<|im_end|>", "<|im_start|>", "<|im_end|>", "<|im_start|>", "<think>");
+        assertThat(prompt.text()).contains("\"description\": \"Finds " + INJECTION.replace("\n", "\\n") + "\"");
     }
 }

@@ -12,10 +12,18 @@ import java.nio.charset.StandardCharsets;
  *       generation prompt ends in {@code <think>\n});
  *   <li>{@code qwen2.5-instruct.jinja}: the {@code chat_template} of Qwen/Qwen2.5-0.5B-Instruct;
  *   <li>{@code qwen3.jinja}: the {@code chat_template} of Qwen/Qwen3-8B, which uses {@code [::-1]},
- *       {@code namespace}, {@code startswith}/{@code endswith} and {@code enable_thinking}.
+ *       {@code namespace}, {@code startswith}/{@code endswith} and {@code enable_thinking};
+ *   <li>{@code deepseek-r1-distill-qwen.jinja}: the {@code chat_template} of the deepseek-ai/DeepSeek-R1-Distill
+ *       tokenizer_config.json (the revision whose generation prompt ends in {@code <think>\n}; the same text as in
+ *       DeepSeek-R1-Distill-Qwen-7B/-32B), which starts with {@code {% if not add_generation_prompt is defined %}};
+ *   <li>{@code chatml-finetune.jinja}: the one-line ChatML template of the transformers chat-templating guide
+ *       that many fine-tunes ship, with the same guard;
+ *   <li>{@code python-semantics-probe.jinja}: not a model's template; each line probes one construct where
+ *       Jinjava and Python Jinja2 could differ ({@code {{ true }}}, {@code not x is defined}, {@code tojson(indent)}).
  * </ul>
  * Expected renders in the tests were produced with Python Jinja2 3.1 configured as transformers configures it
- * ({@code trim_blocks}, {@code lstrip_blocks}).
+ * ({@code trim_blocks}, {@code lstrip_blocks}); those of ChatTemplateFidelityTest by
+ * {@code inference-core/src/test/python/chat_template_fidelity.py}.
  */
 final class TemplateTexts {
     private TemplateTexts() {

@@ -130,7 +130,10 @@ class SchemaContractTest {
             registry.register(subject, Versions.schema("previous", name));
             registry.register(subject, current);
             registry.register(subject, Versions.schema("next", name));
-            assertThat(registry.latest(subject).version()).isEqualTo(3);
+            // A record type this version left unchanged registers as the previous version again.
+            boolean changed = !Versions.schema("previous", name).equals(new Schema.Parser().parse(current.toString()
+                    .replace(",\"avro.java.string\":\"String\"", "")));
+            assertThat(registry.latest(subject).version()).isEqualTo(changed ? 3 : 2);
         }
     }
 
@@ -167,6 +170,10 @@ class SchemaContractTest {
         assertThat(request.getSampling().getMinP()).isNull();
         assertThat(request.getCacheSalt()).isNull();
         assertThat(request.getMetadata()).containsEntry("source", "v0");
+        assertThat(request.getTools()).as("a request from before tools existed has none").isNull();
+        assertThat(request.getToolChoice()).isNull();
+        assertThat(request.getMessages().getFirst().getToolCalls()).isNull();
+        assertThat(request.getMessages().getFirst().getToolCallId()).isNull();
 
         ReasoningRecord reasoning = readAsCurrent("previous", "ReasoningRecord", ReasoningRecord.class);
         assertThat(reasoning.getReasoningTokens()).isEqualTo(14);
@@ -177,6 +184,7 @@ class SchemaContractTest {
         assertThat(answer.getUsage().getCachedPromptTokens()).isZero();
         assertThat(answer.getUsage().getAnswerTokens()).isEqualTo(2);
         assertThat(answer.getCompletedAt()).isNull();
+        assertThat(answer.getToolCalls()).isNull();
     }
 
     @Test
@@ -186,15 +194,21 @@ class SchemaContractTest {
         assertThat(((GenericRecord) request.get("sampling")).get("top_k")).isEqualTo(40);
         assertThat(request.get("max_tokens")).isEqualTo(4096);
 
+        GenericRecord withTools = readAs("previous", "ReasoningRequest", Samples.request("c-3"));
+        assertThat(withTools.getSchema().getField("tools")).as("the previous reader does not see tools").isNull();
+        assertThat(((List<?>) withTools.get("messages"))).hasSize(4);
+        GenericRecord toolAnswer = readAs("previous", "AnswerRecord", Samples.toolCallAnswer("c-4"));
+        assertThat(toolAnswer.get("finish_reason").toString()).isEqualTo("tool_calls");
+
         GenericRecord reasoning = readAs("previous", "ReasoningRecord", Samples.reasoning("c-1"));
         assertThat(reasoning.get("reasoning_tokens")).isEqualTo(27);
 
         AnswerRecord cancelled = Samples.failedAnswer("c-2");
         cancelled.setStatus(AnswerStatus.CANCELLED);
         GenericRecord answer = readAs("previous", "AnswerRecord", cancelled);
-        assertThat(answer.get("status").toString()).as("a status the previous version lacks falls back to its default")
-                .isEqualTo("UNKNOWN");
+        assertThat(answer.get("status").toString()).isEqualTo("CANCELLED");
         assertThat(answer.get("error").toString()).isEqualTo("request has neither messages nor prompt");
+        // (A status that a reader's version lacks falls back to UNKNOWN: see currentConsumersReadNextProducersRecords.)
     }
 
     @Test

@@ -235,6 +235,52 @@ abstract class RegistryContractTest {
         }
     }
 
+    /** Records written before tools existed (the previous contract) still deserialize, through the real registry. */
+    @Test
+    void recordsOfThePreviousContractDeserializeWithTheCurrentOne() {
+        for (String name : java.util.List.of("ReasoningRequest", "ReasoningRecord", "AnswerRecord")) {
+            String subject = topic + "-" + name;
+            Schema previous = Versions.schema("previous", name);
+            Class<? extends SpecificRecord> generated = switch (name) {
+                case "ReasoningRequest" -> ReasoningRequest.class;
+                case "ReasoningRecord" -> ReasoningRecord.class;
+                default -> AnswerRecord.class;
+            };
+            try (AvroSerializer<Object> oldProducer = new AvroSerializer<>();
+                 AvroSerializer<Object> newProducer = new AvroSerializer<>();
+                 AvroDeserializer<SpecificRecord> newConsumer = new AvroDeserializer<>(null, generated);
+                 AvroDeserializer<GenericRecord> oldConsumer = new AvroDeserializer<>(null, previous)) {
+                oldProducer.configure(configs(), false);
+                newProducer.configure(configs(), false);
+                newConsumer.configure(configs(), false);
+                oldConsumer.configure(configs(), false);
+                byte[] oldBytes = oldProducer.serialize(subject, RecordJson.fromJson(Versions.sample("previous", name), previous));
+                Object read = newConsumer.deserialize(subject, oldBytes);
+                switch (read) {
+                    case ReasoningRequest r -> {
+                        assertThat(r.getRequestId()).isEqualTo("prev-1");
+                        assertThat(r.getTools()).isNull();
+                        assertThat(r.getMessages().getFirst().getToolCalls()).isNull();
+                    }
+                    case ReasoningRecord r -> assertThat(r.getReasoningTokens()).isEqualTo(14);
+                    case AnswerRecord r -> {
+                        assertThat(r.getAnswer()).isEqualTo("Yes.");
+                        assertThat(r.getToolCalls()).isNull();
+                    }
+                    default -> throw new AssertionError("unexpected " + read.getClass());
+                }
+                // And the other way: a consumer still on the previous contract reads a record with tool calls.
+                Object current = switch (name) {
+                    case "ReasoningRequest" -> Samples.request("cur-2");
+                    case "ReasoningRecord" -> Samples.reasoning("cur-2");
+                    default -> Samples.toolCallAnswer("cur-2");
+                };
+                GenericRecord seenByOld = oldConsumer.deserialize(subject, newProducer.serialize(subject, current));
+                assertThat(seenByOld.get("request_id").toString()).isEqualTo("cur-2");
+            }
+        }
+    }
+
     @Test
     void incompatibleSchemasAreRejectedWithTheSubjectAndStatus() {
         String subject = topic + "-value";

@@ -2,11 +2,14 @@ package dev.ponder.schemas.testing;
 
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.AnswerToolCall;
 import dev.ponder.schemas.avro.ChatMessage;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.SamplingOverrides;
 import dev.ponder.schemas.avro.Timings;
+import dev.ponder.schemas.avro.ToolCall;
+import dev.ponder.schemas.avro.ToolDefinition;
 import dev.ponder.schemas.avro.Usage;
 import java.time.Instant;
 import java.util.List;
@@ -21,9 +24,15 @@ public final class Samples {
         return ReasoningRequest.newBuilder()
                 .setRequestId(id)
                 .setMessages(List.of(
-                        new ChatMessage("user", "How many r's are in \"strawberry\"?"),
-                        new ChatMessage("assistant", "Let me count."),
-                        new ChatMessage("user", "Go on — ünïcödé ✓ 数")))
+                        new ChatMessage("user", "How many r's are in \"strawberry\"?", null, null),
+                        new ChatMessage("assistant", "Let me count.", List.of(
+                                new ToolCall("call-1", "count_letters", "{\"word\": \"strawberry\", \"letter\": \"r\"}")), null),
+                        new ChatMessage("tool", "3", null, "call-1"),
+                        new ChatMessage("user", "Go on — ünïcödé ✓ 数", null, null)))
+                .setTools(List.of(new ToolDefinition("count_letters", "Counts a letter in a word.",
+                        "{\"type\": \"object\", \"properties\": {\"word\": {\"type\": \"string\"}, "
+                                + "\"letter\": {\"type\": \"string\"}}, \"required\": [\"word\", \"letter\"]}")))
+                .setToolChoice("auto")
                 .setSystem("You are a careful assistant.")
                 .setSampling(SamplingOverrides.newBuilder()
                         .setTemperature(0.6f).setTopP(0.95f).setTopK(40).setMinP(0.05f)
@@ -66,6 +75,16 @@ public final class Samples {
                 .setCompletedAt(Instant.parse("2026-03-01T12:00:01.002Z"))
                 .setMetadata(Map.of("batch", "b-17"))
                 .build();
+    }
+
+    /** An answer that calls a tool (finish reason tool_calls). */
+    public static AnswerRecord toolCallAnswer(String id) {
+        AnswerRecord answer = answer(id);
+        answer.setAnswer("");
+        answer.setFinishReason("tool_calls");
+        answer.setToolCalls(List.of(new AnswerToolCall(id + "-call-1", "count_letters",
+                "{\"word\": \"strawberry\", \"letter\": \"r\"}", null)));
+        return answer;
     }
 
     public static AnswerRecord failedAnswer(String id) {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 TokenizeCommand.class,
                 GenerateCommand.class,
+                RenderCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
                 RunCommand.class,

@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The engine section: which model, under which name, with which engine settings. */
-public record EngineSettings(Path model, String modelName, EngineConfig engine) {
+/**
+ * The engine section: which model, under which name, with which engine settings; {@code chatTemplate} is a Jinja
+ * file that replaces the model's own chat template, or null.
+ */
+public record EngineSettings(Path model, String modelName, EngineConfig engine, Path chatTemplate) {
 
     public static EngineSettings from(ServiceConfig c) {
         Path model = resolve(c.string("engine.model"));
@@ -27,7 +30,11 @@ public record EngineSettings(Path model, String modelName, EngineConfig engine) 
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("engine settings: " + e.getMessage(), e);
         }
-        return new EngineSettings(model, name, engine);
+        Path template = c.has("engine.chat.template") ? resolve(c.string("engine.chat.template")) : null;
+        if (template != null && !Files.isReadable(template)) {
+            throw new IllegalArgumentException("engine.chat.template: cannot read the file " + template);
+        }
+        return new EngineSettings(model, name, engine, template);
     }
 
     private static KvCache.Precision precision(String value) {

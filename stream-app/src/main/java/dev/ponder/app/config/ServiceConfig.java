@@ -41,6 +41,7 @@ public final class ServiceConfig {
             new ConfigKey("topics.replication.factor", "-1", "Replication factor of topics created by topics.create; -1: the broker's default."),
             new ConfigKey("engine.model", "models/tiny-reasoner-q8_0.gguf", "GGUF model file; a relative path is resolved against the install directory, then the working directory."),
             new ConfigKey("engine.model.name", "", "Model name written into every record; empty: the file name without .gguf."),
+            new ConfigKey("engine.chat.template", "", "A Jinja chat template file used instead of the model file's own (a file without one, or with a wrong one); empty: the model's. ./ponder render shows the prompt it makes."),
             new ConfigKey("engine.threads", "", "Compute threads; empty: all cores."),
             new ConfigKey("engine.max.running", "32", "Most sequences decoded together (the batch size of a step)."),
             new ConfigKey("engine.max.queued", "256", "Most requests in flight in the engine (running and waiting)."),

@@ -15,6 +15,7 @@ import dev.ponder.app.stream.PonderTopology;
 import dev.ponder.app.stream.RequestMapper;
 import dev.ponder.app.stream.ThrottlingClientSupplier;
 import dev.ponder.core.engine.Engine;
+import dev.ponder.core.engine.Generator;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
@@ -30,6 +31,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -83,6 +85,14 @@ public final class PonderService implements AutoCloseable {
 
     /** Loads the model, checks the topics, starts Kafka Streams and the HTTP endpoint. */
     public static PonderService start(ServiceConfig config) throws Exception {
+        return start(config, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #start(ServiceConfig)}, with the job processor's view of the engine passed through {@code wrap}
+     * first: the seam where tests put a double (the engine itself still runs, for metrics and shutdown).
+     */
+    public static PonderService start(ServiceConfig config, UnaryOperator<Generator> wrap) throws Exception {
         LOG.info("configuration: {}", config.describe());
         Topics topics = Topics.from(config);
         EngineSettings engineSettings = EngineSettings.from(config);
@@ -96,7 +106,7 @@ public final class PonderService implements AutoCloseable {
         LOG.info("loading model {} ({} threads, {} running, {} queued, KV budget {} MiB)", engineSettings.model(),
                 engineSettings.engine().threads(), engineSettings.engine().maxRunning(), engineSettings.engine().maxQueued(),
                 engineSettings.engine().kvBudgetBytes() >> 20);
-        Engine engine = Engine.open(engineSettings.model(), engineSettings.engine());
+        Engine engine = Engine.open(engineSettings.model(), engineSettings.engine(), engineSettings.chatTemplate());
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("application", streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG))
@@ -104,7 +114,7 @@ public final class PonderService implements AutoCloseable {
             JobMetrics jobMetrics = new JobMetrics(registry);
             props.put(DeadLetterHandler.METRICS_CONFIG, jobMetrics);
             InFlight inFlight = new InFlight(jobSettings.maxInFlight());
-            JobServices services = new JobServices(engine, inFlight, new RequestMapper(jobSettings), jobSettings, jobMetrics);
+            JobServices services = new JobServices(wrap.apply(engine), inFlight, new RequestMapper(jobSettings), jobSettings, jobMetrics);
 
             String serdeClass = config.string("serde.class");
             Serde<ReasoningRequest> requests = AvroSerdes.create(serdeClass, ReasoningRequest.class, serdeConfig, false);

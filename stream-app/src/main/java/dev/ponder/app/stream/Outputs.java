@@ -1,14 +1,19 @@
 package dev.ponder.app.stream;
 
+import dev.ponder.core.chat.ToolCallParser;
+import dev.ponder.core.chat.ToolChoice;
+import dev.ponder.core.chat.ToolDefinition;
 import dev.ponder.core.engine.FinishReason;
 import dev.ponder.core.engine.GenerationResult;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.AnswerToolCall;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.Timings;
 import dev.ponder.schemas.avro.Usage;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** The two output records of a job: from an engine result, or for a request that was rejected before it ran. */
@@ -31,9 +36,46 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
         Map<String, String> metadata = request.getMetadata();
         ReasoningRecord reasoning = new ReasoningRecord(request.getRequestId(), r.reasoning() == null ? "" : r.reasoning(),
                 r.usage().reasoningTokens(), model, metadata);
-        AnswerRecord answer = new AnswerRecord(request.getRequestId(), status, r.answer(),
-                finishReason(r.finishReason(), !request.getStop().isEmpty()), usage, timings, model, error, now, metadata);
+        String text = r.answer();
+        String finish = finishReason(r.finishReason(), !request.getStop().isEmpty());
+        List<AnswerToolCall> toolCalls = null;
+        List<String> offered = offeredTools(request);
+        if (text != null && !offered.isEmpty()) {
+            ToolCallParser.ParsedAnswer parsed = ToolCallParser.parse(text, offered, request.getRequestId());
+            if (parsed.hasCalls()) {
+                text = parsed.text();
+                toolCalls = parsed.calls().stream()
+                        .map(c -> new AnswerToolCall(c.id(), c.name(), c.arguments(), c.error())).toList();
+                // The model ended its turn to have the calls run; a length limit or the repetition guard still says so.
+                if (r.finishReason() == FinishReason.STOP) {
+                    finish = "tool_calls";
+                }
+                if (!parsed.errors().isEmpty() && status == AnswerStatus.OK) {
+                    status = AnswerStatus.ERROR;
+                    error = "the answer has invalid tool calls: " + String.join("; ", parsed.errors());
+                }
+            }
+        }
+        AnswerRecord answer = new AnswerRecord(request.getRequestId(), status, text, finish, usage, timings, model, error,
+                now, metadata, toolCalls);
         return new Outputs(reasoning, answer);
+    }
+
+    /**
+     * The names of the functions the prompt listed (as the engine rendered it): none without tools or with
+     * tool_choice none, in which case the answer is not searched for calls.
+     */
+    static List<String> offeredTools(ReasoningRequest request) {
+        if (request.getTools() == null || request.getTools().isEmpty()) {
+            return List.of();
+        }
+        List<ToolDefinition> tools = request.getTools().stream()
+                .map(t -> new ToolDefinition(t.getName(), t.getDescription(), t.getParameters())).toList();
+        try {
+            return ToolChoice.parse(request.getToolChoice()).listed(tools).stream().map(ToolDefinition::name).toList();
+        } catch (IllegalArgumentException e) {
+            return List.of(); // such a request was answered INVALID before it ran
+        }
     }
 
     /** The records for a request answered without running: INVALID or EXPIRED with the reason. */
@@ -42,7 +84,7 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
         Map<String, String> metadata = request.getMetadata();
         ReasoningRecord reasoning = new ReasoningRecord(id, "", 0, model, metadata);
         AnswerRecord answer = new AnswerRecord(id, status, null, null, new Usage(0, 0, 0, 0), new Timings(0L, 0L, 0L, 0L),
-                model, message, now, metadata);
+                model, message, now, metadata, null);
         return new Outputs(reasoning, answer);
     }
 

@@ -2,6 +2,10 @@ package dev.ponder.app.stream;
 
 import dev.ponder.app.config.JobSettings;
 import dev.ponder.core.chat.ChatMessage;
+import dev.ponder.core.chat.ToolCall;
+import dev.ponder.core.chat.ToolChoice;
+import dev.ponder.core.chat.ToolDefinition;
+import dev.ponder.core.chat.ToolJson;
 import dev.ponder.core.engine.GenerationRequest;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.schemas.avro.AnswerStatus;
@@ -58,11 +62,28 @@ public final class RequestMapper {
                 messages.add(ChatMessage.user(r.getPrompt()));
             } else {
                 for (dev.ponder.schemas.avro.ChatMessage m : r.getMessages()) {
-                    messages.add(new ChatMessage(m.getRole(), m.getContent()));
+                    messages.add(message(m, messages.size()));
                 }
             }
         } catch (IllegalArgumentException e) {
             return invalid("messages: " + e.getMessage());
+        }
+        List<ToolDefinition> tools = new ArrayList<>();
+        ToolChoice toolChoice;
+        try {
+            if (r.getTools() != null) {
+                for (dev.ponder.schemas.avro.ToolDefinition t : r.getTools()) {
+                    ToolDefinition tool = new ToolDefinition(t.getName(), t.getDescription(), t.getParameters());
+                    if (tool.parameters() != null) {
+                        ToolJson.parseObject(tool.parameters(), "the parameters of tool '" + tool.name() + "'");
+                    }
+                    tools.add(tool);
+                }
+            }
+            toolChoice = ToolChoice.parse(r.getToolChoice());
+            toolChoice.listed(tools); // checks that a named function is among the tools, and that names are unique
+        } catch (IllegalArgumentException e) {
+            return invalid("tools: " + e.getMessage());
         }
         int maxTokens = r.getMaxTokens() == null ? settings.defaultMaxTokens() : r.getMaxTokens();
         if (maxTokens <= 0) {
@@ -92,7 +113,25 @@ public final class RequestMapper {
             return new Rejected(AnswerStatus.EXPIRED, "the deadline " + deadline + " passed before the job started");
         }
         return new Ready(new GenerationRequest(id, messages, sampling, maxTokens, maxReasoning, r.getStop(),
-                r.getCacheSalt(), deadline));
+                r.getCacheSalt(), deadline, tools, toolChoice));
+    }
+
+    /** One turn of the request; {@code index} (from 0) names it in error messages. */
+    private static ChatMessage message(dev.ponder.schemas.avro.ChatMessage m, int index) {
+        List<ToolCall> calls = new ArrayList<>();
+        if (m.getToolCalls() != null) {
+            for (dev.ponder.schemas.avro.ToolCall c : m.getToolCalls()) {
+                ToolCall call = new ToolCall(c.getId(), c.getName(), c.getArguments());
+                ToolJson.parseObject(call.arguments(), "message " + index + ": the arguments of the call to '"
+                        + call.name() + "'");
+                calls.add(call);
+            }
+        }
+        try {
+            return new ChatMessage(m.getRole(), m.getContent(), calls, m.getToolCallId());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("message " + index + ": " + e.getMessage(), e);
+        }
     }
 
     private SamplingParams sampling(SamplingOverrides o, String requestId) {

@@ -94,10 +94,47 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"inspect", "tokenize", "bench", "generate"}) {
+        for (String command : new String[] {"inspect", "tokenize", "bench", "generate", "render"}) {
             CliRun r = run(command, "--help");
             assertThat(r.exitCode()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: ponder " + command);
         }
+    }
+
+    @Test
+    void renderPrintsTheExactPromptOfARequest() {
+        CliRun r = run("render", "--model", MODEL, "--request",
+                "{\"system\": \"Be brief.\", \"prompt\": \"What is 47 + 38?\"}");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 47 + 38?<|im_end|>\n"
+                + "<|im_start|>assistant\n<think>\n");
+        assertThat(r.err()).containsPattern("render: render: \\d+ prompt tokens");
+    }
+
+    @Test
+    void renderWithQwqsTemplateMatchesPythonJinjaOnAToolConversation() throws Exception {
+        Path chat = Path.of("../inference-core/src/test/resources/dev/ponder/core/chat");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var spec = json.readTree(chat.resolve("fidelity/conversations.json").toFile());
+        var conversation = java.util.stream.StreamSupport.stream(spec.get("conversations").spliterator(), false)
+                .filter(c -> c.get("name").asText().equals("tool-calls-then-results")).findFirst().orElseThrow();
+        var request = json.createObjectNode();
+        request.set("messages", conversation.get("messages"));
+        request.set("tools", spec.get("tools"));
+        CliRun r = run("render", "--model", MODEL, "--chat-template", chat.resolve("qwq-32b.jinja").toString(), "--json",
+                "--request", request.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        var out = json.readTree(r.out());
+        assertThat(out.get("prompt").asText())
+                .isEqualTo(Files.readString(chat.resolve("fidelity/qwq-32b/tool-calls-then-results.txt")));
+        assertThat(out.get("prompt_tokens").asInt()).isGreaterThan(100);
+    }
+
+    @Test
+    void renderSaysWhyARequestWouldBeRejected() {
+        CliRun r = run("render", "--model", MODEL, "--request",
+                "{\"prompt\": \"Hi\", \"tools\": [{\"name\": \"f\", \"parameters\": \"{not json\"}]}");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("would be answered INVALID").contains("parameters of tool 'f'");
     }
 }

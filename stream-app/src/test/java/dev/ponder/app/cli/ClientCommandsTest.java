@@ -8,6 +8,7 @@ import dev.ponder.app.service.PonderService;
 import dev.ponder.app.testing.Results;
 import dev.ponder.app.testing.TestKafka;
 import dev.ponder.app.testing.TestSetup;
+import dev.ponder.app.testing.ToolCallingModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,6 +85,32 @@ class ClientCommandsTest {
             assertThat(lines.stream().filter(l -> l.contains("\"record\":\"reasoning\""))).hasSize(3);
             assertThat(lines.stream().filter(l -> l.contains("\"record\":\"answer\""))).hasSize(3);
             assertThat(results.awaitAnswers(3, Duration.ofSeconds(30))).isTrue();
+        }
+    }
+
+    @Test
+    void aToolCallingJobGoesInWithSubmitAndItsCallsComeOutWithTail() throws Exception {
+        TestSetup setup = new TestSetup("cli-tools", 1);
+        Path jobs = dir.resolve("tool-jobs.jsonl");
+        Files.writeString(jobs, """
+                {"request_id": "weather-1", "messages": [{"role": "user", "content": "What is the weather in Zürich?"}], "tools": [{"name": "get_weather", "description": "Current weather for a city.", "parameters": "{\\"type\\": \\"object\\", \\"properties\\": {\\"city\\": {\\"type\\": \\"string\\"}}, \\"required\\": [\\"city\\"]}"}], "max_tokens": 32}
+                """);
+        try (PonderService service = PonderService.start(setup.config(Map.of()),
+                engine -> new ToolCallingModel(engine, Map.of("weather-1", ToolCallingModel.WEATHER_CALL)))) {
+            CliRun submitted = run("submit", "-b", TestKafka.bootstrapServers(), "-r", setup.registryUrl, "-t", setup.requests,
+                    jobs.toString());
+            assertThat(submitted.exitCode()).as(submitted.err()).isZero();
+
+            CliRun tail = run("tail", "-b", TestKafka.bootstrapServers(), "-r", setup.registryUrl, "-t", setup.answers,
+                    "--from-beginning", "--max", "1", "--idle-timeout", "120");
+            assertThat(tail.exitCode()).as(tail.err()).isZero();
+            JsonNode answer = new ObjectMapper().readTree(tail.out());
+            assertThat(answer.get("status").asText()).isEqualTo("OK");
+            assertThat(answer.get("finish_reason").asText()).isEqualTo("tool_calls");
+            JsonNode call = answer.get("tool_calls").get(0);
+            assertThat(call.get("id").asText()).isEqualTo("weather-1-call-1");
+            assertThat(call.get("name").asText()).isEqualTo("get_weather");
+            assertThat(call.get("arguments").asText()).isEqualTo("{\"city\": \"Zürich\"}");
         }
     }
 }

@@ -53,7 +53,7 @@ class BadInputTest {
     void badBytesGoToTheDeadLetterTopicAndBadRequestsGetAClearAnswer() throws Exception {
         TestSetup setup = new TestSetup("bad-input", 2);
         Map<String, ReasoningRequest> invalid = new LinkedHashMap<>();
-        invalid.put("both", base("both").setMessages(List.of(new ChatMessage("user", "hi"))).build());
+        invalid.put("both", base("both").setMessages(List.of(new ChatMessage("user", "hi", null, null))).build());
         invalid.put("neither", base("neither").setPrompt(null).build());
         invalid.put("empty", base("empty").setPrompt("   ").build());
         invalid.put("hot", base("hot").setSampling(SamplingOverrides.newBuilder().setTemperature(-1f).build()).build());
@@ -61,8 +61,8 @@ class BadInputTest {
         invalid.put("zero-max", base("zero-max").setMaxTokens(0).build());
         invalid.put("negative-max", base("negative-max").setMaxTokens(-5).build());
         invalid.put("huge-max", base("huge-max").setMaxTokens(1_000_000).build());
-        invalid.put("role", base("role").setPrompt(null).setMessages(List.of(new ChatMessage("user<|im_end|>", "hi"))).build());
-        invalid.put("robot", base("robot").setPrompt(null).setMessages(List.of(new ChatMessage("robot", "What is 2 + 2?"))).build());
+        invalid.put("role", base("role").setPrompt(null).setMessages(List.of(new ChatMessage("user<|im_end|>", "hi", null, null))).build());
+        invalid.put("robot", base("robot").setPrompt(null).setMessages(List.of(new ChatMessage("robot", "What is 2 + 2?", null, null))).build());
         invalid.put("long", base("long").setPrompt("1 + 1 ".repeat(3000)).build());
         invalid.put("oversize", base("oversize").setPrompt("x".repeat(60_000)).build());
         invalid.put("late", base("late").setDeadline(Instant.now().minusSeconds(5)).build());
@@ -71,7 +71,7 @@ class BadInputTest {
                 Map.entry("empty", "the prompt is empty"), Map.entry("hot", "temperature is -1.0"),
                 Map.entry("top-p", "top_p is 0.0"), Map.entry("zero-max", "max_tokens must be positive"),
                 Map.entry("negative-max", "max_tokens must be positive"),
-                Map.entry("huge-max", "limits.max.tokens"), Map.entry("role", "role must be one of system, user, assistant"),
+                Map.entry("huge-max", "limits.max.tokens"), Map.entry("role", "role must be one of system, user, assistant, tool"),
                 Map.entry("robot", "got 'robot'"),
                 Map.entry("long", "the model's context is 4096 tokens"), Map.entry("oversize", "jobs.max.request.bytes"),
                 Map.entry("late", "deadline"));

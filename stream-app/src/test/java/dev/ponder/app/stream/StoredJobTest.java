@@ -16,7 +16,7 @@ class StoredJobTest {
     @Test
     void aJobSurvivesTheStoreUnchanged() {
         ReasoningRequest r = ReasoningRequest.newBuilder().setRequestId("j-1")
-                .setMessages(List.of(new ChatMessage("user", "Héllo \"quoted\"\n")))
+                .setMessages(List.of(new ChatMessage("user", "Héllo \"quoted\"\n", null, null)))
                 .setSampling(SamplingOverrides.newBuilder().setTemperature(0.7f).setSeed(9L).build())
                 .setDeadline(Instant.ofEpochMilli(1_800_000_000_000L)).setStop(List.of("</answer>"))
                 .setMetadata(Map.of("k", "v")).build();
