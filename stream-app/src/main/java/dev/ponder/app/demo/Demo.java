@@ -7,9 +7,11 @@ import dev.ponder.core.bench.Percentiles;
 import dev.ponder.core.engine.EngineStats;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.ChatMessage;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.SamplingOverrides;
+import dev.ponder.schemas.avro.ToolDefinition;
 import dev.ponder.schemas.serde.SpecificAvroSerde;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,6 +47,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * read_committed consumer, checked by arithmetic.
  */
 public final class Demo {
+    /** The request id of the demo's tool-calling job. */
+    static final String TOOL_JOB = "demo-tool";
     /** The demo's settings. */
     public record Options(int jobs, long seed, String model, Integer threads, int badRecords, Duration timeout,
                           boolean printJobs) {
@@ -108,6 +112,7 @@ public final class Demo {
                 sentAt.put(id, System.nanoTime());
                 producer.send(new ProducerRecord<>(config.string("topics.requests"), id, request));
             }
+            producer.send(new ProducerRecord<>(config.string("topics.requests"), TOOL_JOB, toolJob()));
             producer.flush();
         }
         sendBadRecords(bootstrap, config.string("topics.requests"));
@@ -123,11 +128,12 @@ public final class Demo {
         int deadLettered = 0;
         long promptTokens = 0;
         long cachedPromptTokens = 0;
+        AnswerRecord toolAnswer = null;
         long deadline = System.nanoTime() + options.timeout().toNanos();
         try (KafkaConsumer<String, Object> consumer = consumer(bootstrap)) {
             consumer.subscribe(List.of(config.string("topics.reasoning"), config.string("topics.answers"),
                     config.string("topics.dead.letter")));
-            while ((answerCounts.size() < problems.size() || deadLettered < options.badRecords())
+            while ((answerCounts.size() < problems.size() || deadLettered < options.badRecords() || toolAnswer == null)
                     && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.topic().equals(config.string("topics.dead.letter"))) {
@@ -138,6 +144,13 @@ public final class Demo {
                     if (record.value() instanceof ReasoningRecord r) {
                         id = r.getRequestId();
                         reasoning.putIfAbsent(id, r);
+                    } else if (record.value() instanceof AnswerRecord a && a.getRequestId().equals(TOOL_JOB)) {
+                        if (toolAnswer == null) { // its prompt counts with the others' in the engine's hit rate
+                            promptTokens += a.getUsage().getPromptTokens();
+                            cachedPromptTokens += a.getUsage().getCachedPromptTokens();
+                        }
+                        toolAnswer = a;
+                        continue;
                     } else if (record.value() instanceof AnswerRecord a) {
                         id = a.getRequestId();
                         if (answerCounts.merge(id, 1, Integer::sum) > 1) {
@@ -162,6 +175,9 @@ public final class Demo {
                 }
             }
         }
+        if (options.printJobs()) {
+            printToolJob(toolAnswer);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         int duplicates = (int) answerCounts.values().stream().filter(c -> c > 1).count();
         EngineStats stats = service.engine().stats();
@@ -170,6 +186,35 @@ public final class Demo {
                 stats.decodeTokensPerSecond(), stats.prefixCacheHitRate(), promptTokens, cachedPromptTokens,
                 Percentiles.of(sorted, 0.5),
                 Percentiles.of(sorted, 0.95), seconds);
+    }
+
+    /**
+     * A tool-calling job, beside the arithmetic ones (and not counted with them): a question with a tool offered.
+     * It shows the tool fields going through the service; the bundled tiny model was not trained on tools (its
+     * template leaves them out of the prompt, and it never calls one), so its answer comes as text. A model trained for function calling, such
+     * as QwQ-32B, with its own template, lists the tools in its prompt, and its calls come back parsed in
+     * {@code tool_calls} with finish reason {@code tool_calls}.
+     */
+    private static ReasoningRequest toolJob() {
+        ToolDefinition add = ToolDefinition.newBuilder().setName("add").setDescription("Adds two integers.")
+                .setParameters("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}, "
+                        + "\"b\": {\"type\": \"integer\"}}, \"required\": [\"a\", \"b\"]}").build();
+        List<ChatMessage> conversation = List.of(new ChatMessage("user", "What is 48 + 27?", null, null));
+        return ReasoningRequest.newBuilder().setRequestId(TOOL_JOB).setMessages(conversation).setTools(List.of(add))
+                .setMaxTokens(256).setSampling(SamplingOverrides.newBuilder().setTemperature(0f).build()).build();
+    }
+
+    private void printToolJob(AnswerRecord a) {
+        out.printf(Locale.ROOT, "[tool job] %s: What is 48 + 27?  (tool offered: add(a, b), tool_choice auto)%n", TOOL_JOB);
+        if (a == null) {
+            out.println("    => (no answer before the time limit)");
+        } else {
+            out.printf(Locale.ROOT, "    => %s  [%s, finish reason %s, %d tool calls]%n", a.getAnswer(), a.getStatus(),
+                    a.getFinishReason(), a.getToolCalls() == null ? 0 : a.getToolCalls().size());
+            out.println("    (the bundled model was not trained on tools and answers in text; a function-calling model's "
+                    + "calls come back in tool_calls)");
+        }
+        out.flush();
     }
 
     private void print(int n, int total, String id, ArithmeticProblems.Problem p, ReasoningRecord r, AnswerRecord a) {

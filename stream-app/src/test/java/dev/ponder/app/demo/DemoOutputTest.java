@@ -37,6 +37,9 @@ class DemoOutputTest {
         assertThat(ended).as(String.join("\n", lines)).isTrue();
         assertThat(demo.exitValue()).as(String.join("\n", lines)).isZero();
         assertThat(lines).anyMatch(l -> l.startsWith("demo: service up")).anyMatch(l -> l.startsWith("summary: 4 jobs"));
+        // the tool-calling job went through the service and was answered (in text: the tiny model calls no tools)
+        assertThat(lines).anyMatch(l -> l.startsWith("[tool job] demo-tool"))
+                .anyMatch(l -> l.startsWith("    => The answer is 75.  [OK, finish reason eos, 0 tool calls]"));
         assertThat(lines).as("third-party lines").noneMatch(l -> THIRD_PARTY.matcher(l).find() && !l.contains(" d.p."));
     }
 }
