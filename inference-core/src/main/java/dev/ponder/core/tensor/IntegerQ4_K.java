@@ -65,8 +65,8 @@ final class IntegerQ4_K extends IntegerWeights {
                 factors.set(LE_FLOAT, factor, Float.float16ToFloat(data.get(LE_SHORT, base)));
                 factors.set(LE_FLOAT, factor + GROUP * Float.BYTES, Float.float16ToFloat(data.get(LE_SHORT, base + 2)));
                 for (int j = 0; j < 8; j++) {
-                    fields.set(ValueLayout.JAVA_BYTE, field + j * GROUP, (byte) Q4_KFormat.subScale(data, base + 4, j));
-                    fields.set(ValueLayout.JAVA_BYTE, field + (8 + j) * GROUP, (byte) Q4_KFormat.subMin(data, base + 4, j));
+                    fields.set(ValueLayout.JAVA_BYTE, field + j * GROUP, (byte) KQuantScales.scale(data, base, j));
+                    fields.set(ValueLayout.JAVA_BYTE, field + (8 + j) * GROUP, (byte) KQuantScales.min(data, base, j));
                 }
                 for (int j = 0; j < 8; j++) {
                     for (int i = 0; i < 16; i++) {
@@ -94,8 +94,8 @@ final class IntegerQ4_K extends IntegerWeights {
             float d = Float.float16ToFloat(data.get(LE_SHORT, base));
             float dmin = Float.float16ToFloat(data.get(LE_SHORT, base + 2));
             for (int j = 0; j < 8; j++) {
-                float scale = d * Q4_KFormat.subScale(data, base + 4, j);
-                float min = dmin * Q4_KFormat.subMin(data, base + 4, j);
+                float scale = d * KQuantScales.scale(data, base, j);
+                float min = dmin * KQuantScales.min(data, base, j);
                 int xb = v * blocks + s * 8 + j;
                 int xi = xb * SUB;
                 int isum = 0;

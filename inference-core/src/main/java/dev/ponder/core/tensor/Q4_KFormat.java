@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorMask;
 /**
  * Q4_K: super-blocks of 256 weights in 8 sub-blocks of 32. Layout: float16 {@code d}, float16
  * {@code dmin}, 12 bytes packing a 6-bit scale {@code sc} and a 6-bit min {@code m} per sub-block
- * (see {@link #subScale}), then 128 bytes of 4-bit quants: bytes 32p..32p+31 hold sub-block 2p in
+ * (see {@link KQuantScales}), then 128 bytes of 4-bit quants: bytes 32p..32p+31 hold sub-block 2p in
  * their low nibbles and sub-block 2p+1 in their high nibbles. Weight = {@code (d*sc) * q - (dmin*m)},
  * with {@code d*sc} and {@code dmin*m} rounded to float once per sub-block. 144 bytes per super-block.
  */
@@ -30,19 +30,6 @@ public final class Q4_KFormat extends BlockFormat {
     private static final int QS = 16;
     /** The values a nibble can hold, as floats: row {@code q} of a sub-block's weight table. */
     private static final float[] NIBBLES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    /*
-     * The eight scales and eight mins of a super-block unpacked in one 16-lane pass (lanes 0..7 the scales of
-     * sub-blocks 0..7, lanes 8..15 the mins), with the 12 packed bytes b0..b11 widened to int lanes:
-     *   field = (b[FIELD_BYTES] >>> FIELD_SHIFTS) & FIELD_MASKS  |  (b[TOP_BYTES] >>> 2) & TOP_MASKS
-     * i.e. scale j<4 = b[j] & 63, scale j>=4 = (b[j+4] & 15) | (b[j-4] >> 6) << 4, min j<4 = b[j+4] & 63,
-     * min j>=4 = (b[j+4] >> 4) | (b[j] >> 6) << 4, as subScale and subMin spell it.
-     */
-    private static final int[] FIELD_BYTES = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
-    private static final int[] FIELD_SHIFTS = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4};
-    private static final int[] FIELD_MASKS = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
-    private static final int[] TOP_BYTES = {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7};
-    private static final int[] TOP_MASKS = {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
-
     @Override
     public GgmlType type() {
         return GgmlType.Q4_K;
@@ -53,38 +40,6 @@ public final class Q4_KFormat extends BlockFormat {
         FloatFields.putHalves(blocks, blockOffset, values, 2); // d, dmin
     }
 
-    /**
-     * The 6-bit scale of sub-block j (0..7) from the 12 bytes at {@code scales}: sub-blocks 0..3 keep it
-     * in the low 6 bits of bytes 0..3; 4..7 in the low nibble of bytes 8..11 plus, as bits 4-5, the top
-     * two bits of bytes 0..3.
-     */
-    static int subScale(MemorySegment data, long scales, int j) {
-        if (j < 4) {
-            return u8(data, scales + j) & 63;
-        }
-        return (u8(data, scales + j + 4) & 0x0F) | ((u8(data, scales + j - 4) >> 6) << 4);
-    }
-
-    /** The 6-bit min of sub-block j: low 6 bits of bytes 4..7, or high nibble of bytes 8..11 plus top bits of 4..7. */
-    static int subMin(MemorySegment data, long scales, int j) {
-        if (j < 4) {
-            return u8(data, scales + j + 4) & 63;
-        }
-        return (u8(data, scales + j + 4) >> 4) | ((u8(data, scales + j) >> 6) << 4);
-    }
-
-    /*
-     * The one-row paths (dequantize, dotSingle) unpack the 12 bytes as three little-endian words w0 (bytes 0..3),
-     * w1 (4..7) and w2 (8..11) with a few word-wide masks, giving four words whose byte k is a 6-bit field:
-     *   scales 0..3: w0 & 0x3F3F3F3F                 mins 0..3: w1 & 0x3F3F3F3F
-     *   scales 4..7: (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030)
-     *   mins   4..7: ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030)
-     * (the ">>> 2" moves each byte's top two bits, 6-7, to bits 4-5). The expressions are written out
-     * in the kernels rather than called, because a call inside a vector loop spills its accumulators. The
-     * four-row kernels (dotSingle4, dotVectorPair4) unpack four rows at once instead, through the 16-lane pass
-     * of unpackScalesAndMins (the field tables above), called once per super-block outside the vector loop.
-     */
-
     @Override
     public void dequantizeReference(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
         for (int block = 0; block < count / BLOCK; block++) {
@@ -92,8 +47,8 @@ public final class Q4_KFormat extends BlockFormat {
             float d = f16(data, base);
             float dmin = f16(data, base + 2);
             for (int sub = 0; sub < 8; sub++) {
-                float scale = d * subScale(data, base + SCALES, sub);
-                float min = dmin * subMin(data, base + SCALES, sub);
+                float scale = d * KQuantScales.scale(data, base, sub);
+                float min = dmin * KQuantScales.min(data, base, sub);
                 long qs = base + QS + 32L * (sub / 2);
                 int o = outOffset + block * BLOCK + 32 * sub;
                 for (int l = 0; l < 32; l++) {
@@ -117,26 +72,13 @@ public final class Q4_KFormat extends BlockFormat {
         }
         boolean tables = LANES == 16;
         FloatVector levels = tables ? FloatVector.fromArray(VectorMath.F, NIBBLES, 0) : null;
+        float[] sm = new float[KQuantScales.FLOATS];
         for (int block = 0; block < count / BLOCK; block++) {
             long base = byteOffset + (long) block * BLOCK_BYTES;
-            int halves = data.get(LE_INT, base);
-            float d = Float.float16ToFloat((short) halves);
-            float dmin = Float.float16ToFloat((short) (halves >>> 16));
-            int w0 = data.get(LE_INT, base + SCALES);
-            int w1 = data.get(LE_INT, base + SCALES + 4);
-            int w2 = data.get(LE_INT, base + SCALES + 8);
-            int scalesLow = w0 & 0x3F3F3F3F;
-            int minsLow = w1 & 0x3F3F3F3F;
-            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
-            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            KQuantScales.unpack(data, base, sm);
             for (int pair = 0; pair < 4; pair++) {
-                int shift = 16 * (pair & 1); // byte 2 * pair of the scales/mins words
-                int scales = pair < 2 ? scalesLow : scalesHigh;
-                int mins = pair < 2 ? minsLow : minsHigh;
-                float scaleLo = d * ((scales >>> shift) & 0xFF);
-                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
-                float minLo = dmin * ((mins >>> shift) & 0xFF);
-                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                float scaleLo = sm[2 * pair], scaleHi = sm[2 * pair + 1];
+                float minLo = sm[8 + 2 * pair], minHi = sm[9 + 2 * pair];
                 long qs = base + QS + 32L * pair;
                 int o = outOffset + block * BLOCK + 64 * pair;
                 if (tables) {
@@ -166,31 +108,18 @@ public final class Q4_KFormat extends BlockFormat {
     /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
-        if (LANES != 16) {
+        if (LANES != 16 || scratch.length < KQuantScales.FLOATS) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
         // A pair of sub-blocks (32 packed bytes, 64 weights) is four 16-lane chunks, in index order.
+        float[] sm = scratch; // the scales and mins of the super-block (the accumulator goes there at the end)
         FloatVector a0 = FloatVector.zero(VectorMath.F);
         for (int block = 0; block < cols / BLOCK; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
-            int halves = data.get(LE_INT, base);
-            float d = Float.float16ToFloat((short) halves);
-            float dmin = Float.float16ToFloat((short) (halves >>> 16));
-            int w0 = data.get(LE_INT, base + SCALES);
-            int w1 = data.get(LE_INT, base + SCALES + 4);
-            int w2 = data.get(LE_INT, base + SCALES + 8);
-            int scalesLow = w0 & 0x3F3F3F3F;
-            int minsLow = w1 & 0x3F3F3F3F;
-            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
-            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            KQuantScales.unpack(data, base, sm);
             for (int pair = 0; pair < 4; pair++) {
-                int shift = 16 * (pair & 1);
-                int scales = pair < 2 ? scalesLow : scalesHigh;
-                int mins = pair < 2 ? minsLow : minsHigh;
-                float scaleLo = d * ((scales >>> shift) & 0xFF);
-                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
-                float minLo = dmin * ((mins >>> shift) & 0xFF);
-                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                float scaleLo = sm[2 * pair], scaleHi = sm[2 * pair + 1];
+                float minLo = sm[8 + 2 * pair], minHi = sm[9 + 2 * pair];
                 long qs = base + QS + 32L * pair;
                 int xi = xOffset + block * BLOCK + 64 * pair;
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)
@@ -218,7 +147,7 @@ public final class Q4_KFormat extends BlockFormat {
      * computed once as a table (the same two float operations as the reference, so the same bits) and each
      * chunk's weights are picked from it by a lane permute of the nibbles ({@code selectFrom} takes the index
      * modulo 16, so the low nibble needs no mask). The scales and mins of the four rows are unpacked first,
-     * per super-block, into {@code scratch} (unpackScalesAndMins).
+     * per super-block, into {@code scratch} ({@link KQuantScales#unpackFour}).
      */
     @Override
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
@@ -232,7 +161,7 @@ public final class Q4_KFormat extends BlockFormat {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            unpackScalesAndMins(data, rowOffset + off, rowStep, scratch);
+            KQuantScales.unpackFour(data, rowOffset + off, rowStep, scratch);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
                 int xi = xOffset + block * BLOCK + 64 * pair;
@@ -295,30 +224,6 @@ public final class Q4_KFormat extends BlockFormat {
         PackedBytes.finish4(buffer, out, outOffset, outRowStep);
     }
 
-    /**
-     * The scales and mins of the super-blocks at {@code base + k * rowStep} (k = 0..3, four rows) as floats:
-     * {@code scratch[16k + j]} = d * scale of sub-block j, {@code scratch[16k + 8 + j]} = dmin * its min, the
-     * reference's products. One 16-lane pass per row with the field tables above. Called once per super-block
-     * by the fused kernels: it takes and returns no vectors, so a call costs no boxing.
-     */
-    private static void unpackScalesAndMins(MemorySegment data, long base, long rowStep, float[] scratch) {
-        VectorMask<Float> firstEight = VectorMath.F.indexInRange(0, 8);
-        for (int k = 0; k < 4; k++) {
-            long row = base + k * rowStep;
-            int halves = data.get(LE_INT, row);
-            IntVector packed = ((IntVector) ByteVector.fromMemorySegment(BYTES, data, row + SCALES, LITTLE_ENDIAN)
-                    .convertShape(B2I, INTS, 0)).and(0xFF);
-            IntVector fields = IntVector.fromArray(INTS, FIELD_BYTES, 0).selectFrom(packed)
-                    .lanewise(LSHR, IntVector.fromArray(INTS, FIELD_SHIFTS, 0))
-                    .and(IntVector.fromArray(INTS, FIELD_MASKS, 0))
-                    .or(IntVector.fromArray(INTS, TOP_BYTES, 0).selectFrom(packed).lanewise(LSHR, 2)
-                            .and(IntVector.fromArray(INTS, TOP_MASKS, 0)));
-            FloatVector factors = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat((short) (halves >>> 16)))
-                    .blend(Float.float16ToFloat((short) halves), firstEight);
-            factors.mul((FloatVector) fields.convert(I2F, 0)).intoArray(scratch, 16 * k);
-        }
-    }
-
     /** Batches of 2 and 3 go through {@link #dotVectorPair4} (see {@link BlockFormat#hasVectorPairKernel}). */
     @Override
     protected boolean hasVectorPairKernel() {
@@ -339,7 +244,7 @@ public final class Q4_KFormat extends BlockFormat {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            unpackScalesAndMins(data, rowOffset + off, rowStep, scratch);
+            KQuantScales.unpackFour(data, rowOffset + off, rowStep, scratch);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
                 int xi = block * BLOCK + 64 * pair;

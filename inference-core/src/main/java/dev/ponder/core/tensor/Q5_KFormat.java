@@ -25,7 +25,6 @@ import jdk.incubator.vector.IntVector;
 public final class Q5_KFormat extends BlockFormat {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 176;
-    private static final int SCALES = 4;
     private static final int QH = 16;
     private static final int QS = 48;
 
@@ -46,8 +45,8 @@ public final class Q5_KFormat extends BlockFormat {
             float d = f16(data, base);
             float dmin = f16(data, base + 2);
             for (int sub = 0; sub < 8; sub++) {
-                float scale = d * Q4_KFormat.subScale(data, base + SCALES, sub);
-                float min = dmin * Q4_KFormat.subMin(data, base + SCALES, sub);
+                float scale = d * KQuantScales.scale(data, base, sub);
+                float min = dmin * KQuantScales.min(data, base, sub);
                 long qs = base + QS + 32L * (sub / 2);
                 int o = outOffset + block * BLOCK + 32 * sub;
                 for (int l = 0; l < 32; l++) {
@@ -66,27 +65,13 @@ public final class Q5_KFormat extends BlockFormat {
             dequantizeReference(data, byteOffset, out, outOffset, count);
             return;
         }
+        float[] sm = new float[KQuantScales.FLOATS];
         for (int block = 0; block < count / BLOCK; block++) {
             long base = byteOffset + (long) block * BLOCK_BYTES;
-            int halves = data.get(LE_INT, base);
-            float d = Float.float16ToFloat((short) halves);
-            float dmin = Float.float16ToFloat((short) (halves >>> 16));
-            int w0 = data.get(LE_INT, base + SCALES);
-            int w1 = data.get(LE_INT, base + SCALES + 4);
-            int w2 = data.get(LE_INT, base + SCALES + 8);
-            // Scales and mins unpacked word-wide, as in Q4_K (see the comment there).
-            int scalesLow = w0 & 0x3F3F3F3F;
-            int minsLow = w1 & 0x3F3F3F3F;
-            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
-            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            KQuantScales.unpack(data, base, sm);
             for (int pair = 0; pair < 4; pair++) {
-                int shift = 16 * (pair & 1);
-                int scales = pair < 2 ? scalesLow : scalesHigh;
-                int mins = pair < 2 ? minsLow : minsHigh;
-                float scaleLo = d * ((scales >>> shift) & 0xFF);
-                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
-                float minLo = dmin * ((mins >>> shift) & 0xFF);
-                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                float scaleLo = sm[2 * pair], scaleHi = sm[2 * pair + 1];
+                float minLo = sm[8 + 2 * pair], minHi = sm[9 + 2 * pair];
                 long qs = base + QS + 32L * pair;
                 int o = outOffset + block * BLOCK + 64 * pair;
                 for (int l = 0; l < 32; l += LANES) {
@@ -107,36 +92,22 @@ public final class Q5_KFormat extends BlockFormat {
     /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
-        if (LANES != 16) {
+        if (LANES != 16 || scratch.length < KQuantScales.FLOATS) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
         // As Q4_K: a pair of sub-blocks is four 16-lane chunks, in index order.
+        float[] sm = scratch; // the scales and mins of the super-block (the accumulator goes there at the end)
         FloatVector a0 = FloatVector.zero(VectorMath.F);
         for (int block = 0; block < cols / BLOCK; block++) {
             long base = rowOffset + (long) block * BLOCK_BYTES;
-            int halves = data.get(LE_INT, base);
-            float d = Float.float16ToFloat((short) halves);
-            float dmin = Float.float16ToFloat((short) (halves >>> 16));
             IntVector top0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
             IntVector top1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH + 16, LITTLE_ENDIAN)
                     .convertShape(B2I, INTS, 0);
-            int w0 = data.get(LE_INT, base + SCALES);
-            int w1 = data.get(LE_INT, base + SCALES + 4);
-            int w2 = data.get(LE_INT, base + SCALES + 8);
-            // Scales and mins unpacked word-wide, as in Q4_K (see the comment there).
-            int scalesLow = w0 & 0x3F3F3F3F;
-            int minsLow = w1 & 0x3F3F3F3F;
-            int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
-            int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
+            KQuantScales.unpack(data, base, sm);
             for (int pair = 0; pair < 4; pair++) {
-                int shift = 16 * (pair & 1);
-                int scales = pair < 2 ? scalesLow : scalesHigh;
-                int mins = pair < 2 ? minsLow : minsHigh;
-                float scaleLo = d * ((scales >>> shift) & 0xFF);
-                float scaleHi = d * ((scales >>> (shift + 8)) & 0xFF);
-                float minLo = dmin * ((mins >>> shift) & 0xFF);
-                float minHi = dmin * ((mins >>> (shift + 8)) & 0xFF);
+                float scaleLo = sm[2 * pair], scaleHi = sm[2 * pair + 1];
+                float minLo = sm[8 + 2 * pair], minHi = sm[9 + 2 * pair];
                 long qs = base + QS + 32L * pair;
                 int xi = xOffset + block * BLOCK + 64 * pair;
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)

@@ -134,8 +134,8 @@ public final class Quantizer {
     }
 
     /**
-     * The 12-byte packing of eight 6-bit scales and mins (the inverse of {@link Q4_KFormat#subScale} and
-     * {@link Q4_KFormat#subMin}): bytes 0..3 scales 0..3, bytes 4..7 mins 0..3, bytes 8..11 the low
+     * The 12-byte packing of eight 6-bit scales and mins (the inverse of {@link KQuantScales#scale} and
+     * {@link KQuantScales#min}): bytes 0..3 scales 0..3, bytes 4..7 mins 0..3, bytes 8..11 the low
      * nibbles of scale and min 4..7, and the top two bits of scales/mins 4..7 in bits 6-7 of bytes 0..7.
      */
     static void packScalesAndMins(int[] sc, int[] m, byte[] dst, int at) {

@@ -82,7 +82,7 @@ class QuantizerTest {
             float d = Float.float16ToFloat(data.get(BlockFormat.LE_SHORT, base));
             float dmin = Float.float16ToFloat(data.get(BlockFormat.LE_SHORT, base + 2));
             for (int s = 0; s < 8; s++) {
-                float step = d * Q4_KFormat.subScale(data, base + 4, s);
+                float step = d * KQuantScales.scale(data, base, s);
                 int from = block * 256 + s * 32;
                 float lo = Math.min(0, min(x, from, 32));
                 float hi = max(x, from, 32);
