@@ -72,6 +72,9 @@ final class Nfa {
             case RegexNode.Chars c -> buildChars(c.set(), from, to);
             case RegexNode.Concat c -> {
                 List<RegexNode> parts = c.parts();
+                if (parts.isEmpty()) {
+                    epsilon(from, to);
+                }
                 int current = from;
                 for (int i = 0; i < parts.size(); i++) {
                     int next = i == parts.size() - 1 ? to : newState();

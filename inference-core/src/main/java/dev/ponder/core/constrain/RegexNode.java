@@ -28,7 +28,7 @@ sealed interface RegexNode {
     /** A node matching exactly the given text. */
     static RegexNode literal(String text) {
         List<RegexNode> chars = text.codePoints().<RegexNode>mapToObj(cp -> new Chars(CodePointSet.single(cp))).toList();
-        return chars.size() == 1 ? chars.getFirst() : new Concat(chars);
+        return chars.isEmpty() ? new Empty() : chars.size() == 1 ? chars.getFirst() : new Concat(chars);
     }
 
     /** The same pattern with every character set cut down to {@code allowed}. */
