@@ -1,0 +1,157 @@
+package dev.ponder.core.constrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.core.tokenizer.TokenType;
+import dev.ponder.core.tokenizer.Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Token masks over Qwen's real vocabulary. */
+class TokenMaskTest {
+    private static final String ANSWER_SCHEMA = """
+            {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}""";
+
+    @Test
+    void everyMaskAgreesWithABruteForceWalkOfEveryToken() {
+        AnswerVocabulary vocabulary = QwenVocabulary.get();
+        Tokenizer tokenizer = QwenVocabulary.tokenizer();
+        for (ByteDfa dfa : List.of(Constraints.jsonSchema(ANSWER_SCHEMA), Constraints.regex("-?[0-9]+"),
+                Constraints.jsonSchema("{\"type\": \"object\", \"properties\": {\"why\": {\"type\": \"string\", \"maxLength\": 3},"
+                        + " \"day\": {\"type\": \"string\", \"format\": \"date\"}}}"),
+                Constraints.choice(List.of("Paris", "París", "東京")))) {
+            AnswerGrammar grammar = new AnswerGrammar(dfa, vocabulary);
+            for (int state = 0; state < dfa.stateCount(); state++) {
+                long[] mask = grammar.mask(state);
+                int allowedCount = 0;
+                for (int id = 0; id < vocabulary.size(); id++) {
+                    boolean allowed = (mask[id >>> 6] >>> id & 1) != 0;
+                    boolean expected;
+                    if (vocabulary.isEndOfTurn(id)) {
+                        expected = dfa.isAccepting(state);
+                    } else if (tokenizer.tokenType(id) != TokenType.NORMAL) {
+                        expected = false;
+                    } else {
+                        expected = dfa.walk(state, tokenizer.tokenBytes(id)) != ByteDfa.DEAD;
+                    }
+                    assertThat(allowed).as("state %d token %d %s", state, id, tokenizer.tokenText(id)).isEqualTo(expected);
+                    allowedCount += allowed ? 1 : 0;
+                }
+                assertThat(allowedCount).as("state %d allows something", state).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void specialTokensAreNeverAllowedAndEndOfTurnOnlyWhereTheAnswerIsComplete() {
+        AnswerGrammar grammar = new AnswerGrammar(Constraints.regex(".*"), QwenVocabulary.get());
+        Tokenizer tokenizer = QwenVocabulary.tokenizer();
+        long[] mask = grammar.mask(grammar.dfa().start());
+        for (String special : List.of("<think>", "</think>", "<|im_start|>", "<tool_call>")) {
+            int id = tokenizer.tokenId(special);
+            assertThat(mask[id >>> 6] >>> id & 1).as(special).isZero();
+        }
+        ConstrainedAnswer answer = new AnswerGrammar(Constraints.choice(List.of("yes", "no")), QwenVocabulary.get()).newAnswer();
+        int imEnd = QwenVocabulary.imEnd();
+        assertThatThrownBy(() -> answer.advance(imEnd)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> answer.advance(tokenizer.tokenId("<think>"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> answer.advance(single(tokenizer, "maybe"))).isInstanceOf(IllegalArgumentException.class);
+        answer.advance(single(tokenizer, "yes"));
+        assertThat(answer.isComplete()).isTrue();
+        assertThat(answer.mustEnd()).isTrue();
+        float[] logits = new float[vocabularyRows()];
+        answer.mask(logits, 0, logits.length);
+        for (int id = 0; id < logits.length; id++) {
+            boolean endOfTurn = id == imEnd || id == tokenizer.tokenId("<|endoftext|>");
+            assertThat(logits[id]).as("token %d", id).isEqualTo(endOfTurn ? 0f : Float.NEGATIVE_INFINITY);
+        }
+        answer.advance(imEnd);
+        assertThat(answer.hasEnded()).isTrue();
+    }
+
+    @Test
+    void randomLogitWalksUnderTheMaskAlwaysEndInAValidAnswer() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        AnswerGrammar schema = new AnswerGrammar(Constraints.jsonSchema(ANSWER_SCHEMA), QwenVocabulary.get());
+        for (int seed = 0; seed < 200; seed++) {
+            String text = greedyWalk(schema, seed);
+            JsonNode parsed = json.readTree(text);
+            assertThat(parsed.size()).as(text).isEqualTo(1);
+            assertThat(parsed.get("answer").isIntegralNumber()).as(text).isTrue();
+        }
+        AnswerGrammar regex = new AnswerGrammar(Constraints.regex("-?[0-9]+"), QwenVocabulary.get());
+        for (int seed = 0; seed < 200; seed++) {
+            String text = greedyWalk(regex, seed);
+            assertThat(Pattern.matches("-?[0-9]+", text)).as(text).isTrue();
+        }
+    }
+
+    @Test
+    void maskTimingsOnQwensVocabulary() {
+        AnswerVocabulary vocabulary = QwenVocabulary.get();
+        ByteDfa dfa = Constraints.jsonSchema(ANSWER_SCHEMA);
+        // Warm the JIT on another grammar of the same shape, then time the first computation of each state.
+        new AnswerGrammar(Constraints.jsonSchema(ANSWER_SCHEMA.replace("answer", "result")), vocabulary).precomputeAll();
+        AnswerGrammar grammar = new AnswerGrammar(dfa, vocabulary);
+        long start = System.nanoTime();
+        grammar.precomputeAll();
+        double firstPerState = (System.nanoTime() - start) / 1e3 / dfa.stateCount();
+        float[] logits = new float[vocabularyRows()];
+        ConstrainedAnswer answer = grammar.newAnswer();
+        int rounds = 20_000;
+        start = System.nanoTime();
+        for (int i = 0; i < rounds; i++) {
+            answer.mask(logits, 0, logits.length);
+        }
+        double cached = (System.nanoTime() - start) / 1e3 / rounds;
+        System.out.printf("constrain: %s; {\"answer\": integer} has %d states; first mask computation %.0f us per state,"
+                + " cached mask application %.1f us per token%n", vocabulary, dfa.stateCount(), firstPerState, cached);
+        assertThat(logits).contains(Float.NEGATIVE_INFINITY);
+    }
+
+    /** Greedy decoding over seeded random logits, with a growing pull towards the end of turn. */
+    private static String greedyWalk(AnswerGrammar grammar, int seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        ConstrainedAnswer answer = grammar.newAnswer();
+        Tokenizer tokenizer = QwenVocabulary.tokenizer();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        float[] logits = new float[vocabularyRows()];
+        for (int step = 0; step < 200; step++) {
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) random.nextDouble();
+            }
+            logits[QwenVocabulary.imEnd()] += step / 10f;
+            answer.mask(logits, 0, logits.length);
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            answer.advance(best);
+            if (answer.hasEnded()) {
+                return bytes.toString(StandardCharsets.UTF_8);
+            }
+            bytes.writeBytes(tokenizer.tokenBytes(best));
+        }
+        throw new AssertionError("seed " + seed + ": no end after 200 tokens: " + bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The output rows of a Qwen model: more than the tokenizer's tokens would be padding. */
+    private static int vocabularyRows() {
+        return QwenVocabulary.get().size() + 64;
+    }
+
+    private static int single(Tokenizer tokenizer, String text) {
+        int[] ids = tokenizer.encode(text);
+        assertThat(ids).as(text).hasSize(1);
+        return ids[0];
+    }
+}
