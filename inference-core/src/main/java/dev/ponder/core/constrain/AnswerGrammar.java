@@ -8,14 +8,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * shared by every sequence under the same constraint; two threads asking for the same new state may
  * both compute it (the results are equal), none waits for the other.
  *
- * <p>Memory: a mask is one bit per token (19 KB for Qwen's 151,936 tokens) and there is at most one per
- * automaton state, so a grammar holds at most {@link ByteDfa#MAX_STATES} masks (78 MB for Qwen); the
+ * <p>Memory: a mask is one bit per token (19 KB for Qwen's 151,936 tokens, plus a list of the allowed ids
+ * where they are under a quarter of the vocabulary, at most 152 KB) and there is at most one per
+ * automaton state, so a grammar holds at most {@link ByteDfa#MAX_STATES} masks (78 to 700 MB for Qwen); the
  * usual JSON schema needs tens of states, and only the states a sequence reaches are computed.
  */
 public final class AnswerGrammar {
     private final ByteDfa dfa;
     private final AnswerVocabulary vocabulary;
-    private final AtomicReferenceArray<long[]> masks;
+    private final AtomicReferenceArray<TokenMask> masks;
 
     public AnswerGrammar(ByteDfa dfa, AnswerVocabulary vocabulary) {
         this.dfa = dfa;
@@ -42,7 +43,11 @@ public final class AnswerGrammar {
      * answer may end. Not to be modified.
      */
     public long[] mask(int state) {
-        long[] mask = masks.get(state);
+        return tokenMask(state).bits();
+    }
+
+    TokenMask tokenMask(int state) {
+        TokenMask mask = masks.get(state);
         if (mask == null) {
             mask = computeMask(state);
             masks.compareAndSet(state, null, mask);
@@ -53,11 +58,11 @@ public final class AnswerGrammar {
     /** Computes the masks of every state now (for example on a worker thread before decoding starts). */
     public void precomputeAll() {
         for (int s = 0; s < dfa.stateCount(); s++) {
-            mask(s);
+            tokenMask(s);
         }
     }
 
-    private long[] computeMask(int state) {
+    private TokenMask computeMask(int state) {
         long[] mask = new long[(vocabulary.size() + 63) >>> 6];
         vocabulary.trie().walk(dfa, state, mask);
         if (dfa.isAccepting(state)) {
@@ -65,6 +70,6 @@ public final class AnswerGrammar {
                 mask[id >>> 6] |= 1L << id;
             }
         }
-        return mask;
+        return new TokenMask(mask, vocabulary.size());
     }
 }

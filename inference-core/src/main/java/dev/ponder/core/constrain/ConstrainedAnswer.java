@@ -27,23 +27,7 @@ public final class ConstrainedAnswer implements LogitProcessor {
         if (ended) {
             throw new IllegalStateException("the answer has ended; nothing may follow");
         }
-        long[] allowed = grammar.mask(state);
-        int known = Math.min(vocabSize, grammar.vocabulary().size());
-        int words = (known + 63) >>> 6;
-        for (int w = 0; w < words; w++) {
-            long refused = ~allowed[w];
-            if (w == words - 1 && (known & 63) != 0) {
-                refused &= (1L << known) - 1; // bits past the vocabulary are not ids
-            }
-            while (refused != 0) {
-                int bit = Long.numberOfTrailingZeros(refused);
-                logits[offset + (w << 6) + bit] = Float.NEGATIVE_INFINITY;
-                refused &= refused - 1;
-            }
-        }
-        for (int id = known; id < vocabSize; id++) {
-            logits[offset + id] = Float.NEGATIVE_INFINITY;
-        }
+        grammar.tokenMask(state).apply(logits, offset, vocabSize);
     }
 
     @Override
