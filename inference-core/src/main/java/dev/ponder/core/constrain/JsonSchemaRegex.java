@@ -26,8 +26,10 @@ import java.util.Set;
  *       value is written without escapes, so a pattern cannot produce a quote, backslash or control
  *       character. {@code format}: {@code date}, {@code time}, {@code date-time} (RFC 3339 shapes, month
  *       and day ranges but not month lengths), {@code uuid}, {@code email} (a common subset).
- *   <li>{@code integer}, {@code number}: JSON numbers (an integer without fraction or exponent);
- *       range keywords are not supported.
+ *   <li>{@code integer}: written without fraction, exponent or leading zeros; {@code minimum},
+ *       {@code maximum}, {@code exclusiveMinimum}, {@code exclusiveMaximum} (numbers, as in draft 6 and
+ *       later) are supported up to 10^18 in size. With a range, {@code -0} is not written.
+ *   <li>{@code number}: any JSON number; range keywords are not supported.
  *   <li>{@code boolean}, {@code null}, {@code enum}, {@code const} (values written compactly, as
  *       Jackson writes them), {@code array} with {@code items}, {@code minItems}, {@code maxItems},
  *       {@code anyOf}, and {@code type} as a list of types.
@@ -44,7 +46,7 @@ final class JsonSchemaRegex {
             "object", Set.of("properties", "required", "additionalProperties"),
             "array", Set.of("items", "minItems", "maxItems"),
             "string", Set.of("pattern", "format", "minLength", "maxLength"),
-            "integer", Set.of(),
+            "integer", Set.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
             "number", Set.of(),
             "boolean", Set.of(),
             "null", Set.of());
@@ -147,7 +149,7 @@ final class JsonSchemaRegex {
             case "object" -> object(schema);
             case "array" -> array(schema);
             case "string" -> string(schema);
-            case "integer" -> INTEGER;
+            case "integer" -> integer(schema);
             case "number" -> NUMBER;
             case "boolean" -> RegexParser.parse("true|false");
             default -> RegexNode.literal("null");
@@ -237,6 +239,43 @@ final class JsonSchemaRegex {
             body = min == 0 ? new RegexNode.Repeat(nonEmpty, 0, 1) : nonEmpty;
         }
         return concat(RegexNode.literal("["), body, RegexNode.literal("]"));
+    }
+
+    private static RegexNode integer(JsonNode schema) {
+        Long min = bound(schema, "minimum", false);
+        Long exclusiveMin = bound(schema, "exclusiveMinimum", false);
+        Long max = bound(schema, "maximum", true);
+        Long exclusiveMax = bound(schema, "exclusiveMaximum", true);
+        if (exclusiveMin != null) {
+            // exclusiveMinimum 2.5 allows 3: the ceiling is already taken, so only an integral bound moves up.
+            long moved = schema.get("exclusiveMinimum").decimalValue().stripTrailingZeros().scale() <= 0 ? exclusiveMin + 1 : exclusiveMin;
+            min = min == null ? moved : Math.max(min, moved);
+        }
+        if (exclusiveMax != null) {
+            long moved = schema.get("exclusiveMaximum").decimalValue().stripTrailingZeros().scale() <= 0 ? exclusiveMax - 1 : exclusiveMax;
+            max = max == null ? moved : Math.min(max, moved);
+        }
+        if (min == null && max == null) {
+            return INTEGER;
+        }
+        return RegexParser.parse(IntegerRange.pattern(min, max));
+    }
+
+    /** A numeric bound rounded inwards to an integer (up for a lower bound, down for an upper one). */
+    private static Long bound(JsonNode schema, String keyword, boolean upper) {
+        JsonNode value = schema.get(keyword);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            throw new UnsupportedSchemaException(keyword, "must be a number (the draft 4 boolean form is not supported)");
+        }
+        java.math.BigDecimal exact = value.decimalValue();
+        java.math.BigDecimal rounded = exact.setScale(0, upper ? java.math.RoundingMode.FLOOR : java.math.RoundingMode.CEILING);
+        if (rounded.abs().compareTo(java.math.BigDecimal.valueOf(IntegerRange.LIMIT)) > 0) {
+            throw new UnsupportedSchemaException(keyword, "bounds above 10^18 in size are not supported");
+        }
+        return rounded.longValueExact();
     }
 
     private static RegexNode string(JsonNode schema) {

@@ -101,8 +101,43 @@ class JsonSchemaConstraintTest {
     }
 
     @Test
+    void integerRangesAgreeWithArithmetic() {
+        java.util.Random random = new java.util.Random(8);
+        for (int trial = 0; trial < 150; trial++) {
+            Long min = random.nextInt(5) == 0 ? null : (long) random.nextInt(3000) - 1500;
+            Long max = random.nextInt(5) == 0 ? null : (min == null ? 0 : min) + random.nextInt(2500);
+            String schema = "{\"type\": \"integer\"" + (min == null ? "" : ", \"minimum\": " + min)
+                    + (max == null ? "" : ", \"maximum\": " + max) + "}";
+            ByteDfa dfa = Constraints.jsonSchema(schema);
+            for (long value = -4000; value <= 4000; value++) {
+                boolean inRange = (min == null || value >= min) && (max == null || value <= max);
+                assertThat(dfa.matches(Long.toString(value))).as("%s on %d", schema, value).isEqualTo(inRange);
+            }
+            rejects(dfa, "00", "01", "+1", "1.0", "");
+            if (min != null || max != null) {
+                rejects(dfa, "-0");
+            }
+        }
+        ByteDfa exclusive = Constraints.jsonSchema("{\"type\": \"integer\", \"exclusiveMinimum\": 2, \"exclusiveMaximum\": 7.5}");
+        accepts(exclusive, "3", "7");
+        rejects(exclusive, "2", "8");
+        ByteDfa huge = Constraints.jsonSchema("{\"type\": \"integer\", \"minimum\": 999999999999999990}");
+        accepts(huge, "999999999999999999", "1000000000000000000", "123456789012345678901234");
+        rejects(huge, "999999999999999989", "5");
+        ByteDfa edges = Constraints.jsonSchema("{\"type\": \"integer\", \"minimum\": -1e18, \"maximum\": 1e18}");
+        accepts(edges, "1000000000000000000", "-1000000000000000000", "0", "999999999999999999");
+        rejects(edges, "1000000000000000001", "-1000000000000000001", "9999999999999999999");
+        ByteDfa top = Constraints.jsonSchema("{\"type\": \"integer\", \"minimum\": 1e18}");
+        accepts(top, "1000000000000000000", "9999999999999999999", "10000000000000000000000");
+        rejects(top, "999999999999999999");
+        assertThatThrownBy(() -> Constraints.jsonSchema("{\"type\": \"integer\", \"minimum\": 3, \"maximum\": 2}"))
+                .isInstanceOf(ConstraintException.class).hasMessageContaining("empty");
+    }
+
+    @Test
     void unsupportedKeywordsAreNamed() {
-        refused("{\"type\": \"integer\", \"minimum\": 0}", "minimum");
+        refused("{\"type\": \"number\", \"minimum\": 0}", "minimum");
+        refused("{\"type\": \"integer\", \"minimum\": 1e19}", "minimum");
         refused("{\"type\": \"number\", \"exclusiveMaximum\": 1}", "exclusiveMaximum");
         refused("{\"$ref\": \"#/$defs/a\"}", "$ref");
         refused("{\"type\": \"object\", \"additionalProperties\": {\"type\": \"string\"}}", "additionalProperties");
