@@ -310,20 +310,4 @@ final class RegexParser {
     private static String quoted(String s) {
         return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
     }
-
-    /** Escapes text so that it parses back as exactly itself. */
-    static String escape(String text) {
-        StringBuilder out = new StringBuilder();
-        text.codePoints().forEach(cp -> {
-            if ("\\.^$|?*+()[]{}".indexOf(cp) >= 0) {
-                out.append('\\');
-            }
-            if (cp == '\n') {
-                out.append("\\n");
-            } else {
-                out.appendCodePoint(cp);
-            }
-        });
-        return out.toString();
-    }
 }
