@@ -78,6 +78,29 @@ class TokenMaskTest {
     }
 
     @Test
+    void oneGrammarServesManyThreadsAtOnce() throws Exception {
+        ByteDfa dfa = Constraints.jsonSchema("""
+                {"type": "object", "required": ["answer", "unit"], "properties": {
+                  "answer": {"type": "integer", "minimum": 0, "maximum": 999}, "unit": {"enum": ["cm", "m", "km"]}}}""");
+        AnswerGrammar shared = new AnswerGrammar(dfa, QwenVocabulary.get());
+        AnswerGrammar reference = new AnswerGrammar(dfa, QwenVocabulary.get());
+        reference.precomputeAll();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<String>> walks = new java.util.ArrayList<>();
+            for (int seed = 0; seed < 16; seed++) {
+                int s = seed;
+                walks.add(pool.submit(() -> greedyWalk(shared, s)));
+            }
+            for (java.util.concurrent.Future<String> walk : walks) {
+                assertThat(dfa.matches(walk.get())).as(walk.get()).isTrue();
+            }
+        }
+        for (int state = 0; state < dfa.stateCount(); state++) {
+            assertThat(shared.mask(state)).as("state %d", state).isEqualTo(reference.mask(state));
+        }
+    }
+
+    @Test
     void specialTokensAreNeverAllowedAndEndOfTurnOnlyWhereTheAnswerIsComplete() {
         AnswerGrammar grammar = new AnswerGrammar(Constraints.regex(".*"), QwenVocabulary.get());
         Tokenizer tokenizer = QwenVocabulary.tokenizer();
