@@ -91,26 +91,42 @@ public abstract class BlockFormat implements WeightFormat {
 
     /**
      * Four rows with a small batch, reading the quantized rows directly; called only when {@link #fusesBatch}
-     * says so, and must then give each result exactly as {@link #dotSingle} would.
+     * says so, each result exactly as {@link #dotSingle} would give it. One mechanism for every format: groups of
+     * four vectors through {@link #dotVectorQuads4} (formats that have such a kernel), then pairs through
+     * {@link #dotVectorPair4} (formats that have it), then each vector left through the four-row decode kernel.
      */
-    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
-        if (!hasVectorPairKernel()) {
-            throw new UnsupportedOperationException(type() + " has no fused batch kernel");
-        }
+    protected final void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                   int batch, float[] out, int outOffset, int outRowStep, int outStride,
+                                   float[] scratch) {
         int b = 0;
-        if (batch >= 2 && scratch.length >= 16 * VectorMath.LANES) {
-            dotVectorPair4(data, rowOffset, rowStep, cols, x, xStride, out, outOffset, outRowStep, outStride, scratch);
-            b = 2;
+        if (scratch.length >= 16 * VectorMath.LANES) {
+            b = dotVectorQuads4(data, rowOffset, rowStep, cols, x, xStride, batch, out, outOffset, outRowStep,
+                    outStride, scratch);
+            if (hasVectorPairKernel()) {
+                for (; b + 2 <= batch; b += 2) {
+                    dotVectorPair4(data, rowOffset, rowStep, cols, x, b * xStride, (b + 1) * xStride, out,
+                            outOffset + b * outStride, outRowStep, outStride, scratch);
+                }
+            }
         }
         dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
                 scratch);
     }
 
     /**
-     * Whether the format has {@link #dotVectorPair4}. Then batches of 2 and 3 read the quantized rows once per pair
-     * of vectors (a third goes through the decode kernel) instead of once per vector through the decode kernel:
-     * for a large model, whose decode is bound by memory, reading the rows is the whole cost of a small batch.
+     * The vectors of a small batch four at a time, as many whole groups of four as the batch holds, each result
+     * exactly as {@link #dotSingle} gives it; returns how many vectors it took (by default none). {@code scratch}
+     * holds at least 16 LANES floats.
+     */
+    protected int dotVectorQuads4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                  int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+        return 0;
+    }
+
+    /**
+     * Whether the format has {@link #dotVectorPair4}. Then pairs of vectors read the quantized rows once per pair
+     * instead of once per vector through the decode kernel: for a large model, whose decode is bound by memory,
+     * reading the rows is the whole cost of a small batch.
      */
     protected boolean hasVectorPairKernel() {
         return false;
@@ -122,12 +138,14 @@ public abstract class BlockFormat implements WeightFormat {
     }
 
     /**
-     * Four rows with the two vectors at {@code x[0..]} and {@code x[xStride..]}, each result exactly as
-     * {@link #dotSingle} gives it; results as {@link #dotBatch4} places them. {@code scratch} holds at least
-     * 16 LANES floats. Only called when {@link #hasVectorPairKernel}.
+     * Four rows with the two vectors at {@code x[first..]} and {@code x[second..]}, each result exactly as
+     * {@link #dotSingle} gives it, to {@code out[outOffset + k * outRowStep]} and the next column
+     * ({@code + outStride}). {@code scratch} holds at least 16 LANES floats. Only called when
+     * {@link #hasVectorPairKernel}.
      */
-    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int first,
+                                  int second, float[] out, int outOffset, int outRowStep, int outStride,
+                                  float[] scratch) {
         throw new UnsupportedOperationException(type() + " has no two-vector kernel");
     }
 

@@ -231,13 +231,14 @@ public final class Q4_KFormat extends BlockFormat {
     }
 
     /**
-     * Four rows with two vectors (at {@code x[0..]} and {@code x[xStride..]}), each result exactly as
+     * Four rows with two vectors (at {@code x[first..]} and {@code x[second..]}), each result exactly as
      * {@link #dotSingle} gives it: the rows' weights are picked from their tables once per chunk and used for
      * both vectors (eight accumulators).
      */
     @Override
-    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int first,
+                                  int second, float[] out, int outOffset, int outRowStep, int outStride,
+                                  float[] scratch) {
         FloatVector levels = FloatVector.fromArray(VectorMath.F, NIBBLES, 0);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -247,8 +248,8 @@ public final class Q4_KFormat extends BlockFormat {
             KQuantScales.unpackFour(data, rowOffset + off, rowStep, scratch);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = off + QS + 32L * pair;
-                int xi = block * BLOCK + 64 * pair;
-                int yi = xStride + block * BLOCK + 64 * pair;
+                int xi = first + block * BLOCK + 64 * pair;
+                int yi = second + block * BLOCK + 64 * pair;
                 int lo = 2 * pair, hi = 2 * pair + 1;
                 FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
                 FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);

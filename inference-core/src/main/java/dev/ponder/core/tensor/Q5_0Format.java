@@ -219,12 +219,13 @@ public final class Q5_0Format extends BlockFormat {
     }
 
     /**
-     * Four rows with two vectors (at {@code x[0..]} and {@code x[xStride..]}), each result exactly as
+     * Four rows with two vectors (at {@code x[first..]} and {@code x[second..]}), each result exactly as
      * {@link #dotSingle} gives it: each chunk's weights are picked from the tables once for both vectors.
      */
     @Override
-    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                                  float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int first,
+                                  int second, float[] out, int outOffset, int outRowStep, int outStride,
+                                  float[] scratch) {
         FloatVector lowLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 0);
         FloatVector highLevels = FloatVector.fromArray(VectorMath.F, LEVELS, 16);
         FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
@@ -232,11 +233,12 @@ public final class Q5_0Format extends BlockFormat {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         for (int block = 0; block < cols / BLOCK; block++) {
             long off = (long) block * BLOCK_BYTES;
-            int xi = block * BLOCK;
+            int xi = first + block * BLOCK;
+            int yi = second + block * BLOCK;
             FloatVector x0 = FloatVector.fromArray(VectorMath.F, x, xi);
             FloatVector x1 = FloatVector.fromArray(VectorMath.F, x, xi + 16);
-            FloatVector y0 = FloatVector.fromArray(VectorMath.F, x, xStride + xi);
-            FloatVector y1 = FloatVector.fromArray(VectorMath.F, x, xStride + xi + 16);
+            FloatVector y0 = FloatVector.fromArray(VectorMath.F, x, yi);
+            FloatVector y1 = FloatVector.fromArray(VectorMath.F, x, yi + 16);
             int qh = data.get(LE_INT, r0 + off + QH);
             FloatVector scale = FloatVector.broadcast(VectorMath.F, Float.float16ToFloat(data.get(LE_SHORT, r0 + off)));
             IntVector low = lowLevels.mul(scale).reinterpretAsInts();

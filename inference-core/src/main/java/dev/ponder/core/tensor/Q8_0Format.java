@@ -153,11 +153,11 @@ public final class Q8_0Format extends BlockFormat {
      * once, in the long runs of the decode path.
      */
     @Override
-    protected void dotBatch4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
-                             int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
+    protected int dotVectorQuads4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xStride,
+                                  int batch, float[] out, int outOffset, int outRowStep, int outStride, float[] scratch) {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         int blocks = cols / BLOCK;
-        float[] buffer = scratch.length >= 16 * LANES ? scratch : new float[16 * LANES];
+        float[] buffer = scratch;
         int b = 0;
         for (; b + 4 <= batch; b += 4) {
             int x0 = b * xStride, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
@@ -222,21 +222,22 @@ public final class Q8_0Format extends BlockFormat {
             c33.intoArray(buffer, 15 * LANES);
             PackedBytes.finishTile(buffer, 4, out, outOffset + b * outStride, outRowStep, outStride);
         }
-        if (b + 2 <= batch) {
-            dotPair4(data, rowOffset, rowStep, cols, x, b * xStride, (b + 1) * xStride, out, outOffset + b * outStride,
-                    outRowStep, outStride, buffer);
-            b += 2;
-        }
-        dotLeftoverVectors(data, rowOffset, rowStep, cols, x, xStride, b, batch, out, outOffset, outRowStep, outStride,
-                scratch);
+        return b;
+    }
+
+    @Override
+    protected boolean hasVectorPairKernel() {
+        return LANES == 16;
     }
 
     /**
-     * Four rows with two vectors (at {@code x[x0..]} and {@code x[x1..]}), as {@link #dotBatch4} does four: eight
+     * Four rows with two vectors (at {@code x[first..]} and {@code x[second..]}), as {@link #dotVectorQuads4} does four: eight
      * accumulators, each chunk of the rows converted once for two FMAs per row.
      */
-    private void dotPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int x0, int x1,
-                          float[] out, int outOffset, int outRowStep, int outStride, float[] buffer) {
+    @Override
+    protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int first,
+                                  int second, float[] out, int outOffset, int outRowStep, int outStride,
+                                  float[] buffer) {
         long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
         FloatVector c00 = FloatVector.zero(VectorMath.F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -257,12 +258,12 @@ public final class Q8_0Format extends BlockFormat {
                             .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d2);
                     FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, r3 + q, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d3);
-                    FloatVector v = FloatVector.fromArray(VectorMath.F, x, x0 + xi);
+                    FloatVector v = FloatVector.fromArray(VectorMath.F, x, first + xi);
                     c00 = w0.fma(v, c00);
                     c10 = w1.fma(v, c10);
                     c20 = w2.fma(v, c20);
                     c30 = w3.fma(v, c30);
-                    v = FloatVector.fromArray(VectorMath.F, x, x1 + xi);
+                    v = FloatVector.fromArray(VectorMath.F, x, second + xi);
                     c01 = w0.fma(v, c01);
                     c11 = w1.fma(v, c11);
                     c21 = w2.fma(v, c21);
