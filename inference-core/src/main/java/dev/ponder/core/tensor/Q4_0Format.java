@@ -278,8 +278,8 @@ public final class Q4_0Format extends BlockFormat {
     }
 
     /**
-     * Four rows with two vectors (at {@code x[first..]} and {@code x[second..]}), as {@link #dotVectorQuads4} does four: eight
-     * accumulators, each chunk of the rows converted once for two FMAs per row.
+     * Four rows with two vectors (at {@code x[first..]} and {@code x[second..]}), as {@link #dotVectorQuads4} does
+     * four: eight accumulators, each chunk of the rows converted once for two FMAs per row.
      */
     @Override
     protected void dotVectorPair4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int first,
