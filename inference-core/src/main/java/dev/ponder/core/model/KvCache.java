@@ -59,8 +59,13 @@ public final class KvCache {
     static final int Q8_BLOCK = 32;
     private static final VectorSpecies<Float> F = VectorMath.F;
     private static final int LANES = VectorMath.LANES;
-    /** As many bytes as {@link #F} has float lanes: one load converts to one float vector. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+    /**
+     * As many bytes as {@link #F} has float lanes: one load converts to one float vector. With 4 float lanes
+     * (128-bit vectors) there is no 4-byte vector: Q8_0 blocks are then converted one value at a time.
+     */
+    private static final boolean BYTE_LOADS = LANES >= 8;
+    private static final VectorSpecies<Byte> B = BYTE_LOADS
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : ByteVector.SPECIES_64;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
@@ -426,7 +431,7 @@ public final class KvCache {
                     }
                     int d0 = r * Q8_BLOCK;
                     int slot = 0;
-                    if (blockSize % LANES == 0) {
+                    if (BYTE_LOADS && blockSize % LANES == 0) {
                         for (; slot < blockSize; slot += LANES) {
                             FloatVector sv = FloatVector.fromArray(F, scales, slot);
                             for (int d = d0; d < d0 + Q8_BLOCK; d++) {
@@ -459,7 +464,7 @@ public final class KvCache {
                         float scale = Float.float16ToFloat(from.get(HALF, scaleBase(base) + ((long) slot * runs + r) * 2));
                         int at = slot * headDim + r * Q8_BLOCK;
                         int i = 0;
-                        for (; i + LANES <= Q8_BLOCK; i += LANES) {
+                        for (; BYTE_LOADS && i + LANES <= Q8_BLOCK; i += LANES) {
                             ((FloatVector) ByteVector.fromMemorySegment(B, from, base + at + i, ByteOrder.nativeOrder())
                                     .convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(tile, at + i);
                         }

@@ -1,6 +1,9 @@
 package dev.ponder.core.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,15 +23,32 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedBytes {
     static final int LANES = VectorMath.LANES;
     /**
-     * The vector kernels need a float vector of 8 or 16 lanes (a 64- or 128-bit byte load widens to
-     * it); on other shapes the formats fall back to their scalar reference.
+     * The vector kernels need a float vector of 4, 8 or 16 lanes (a byte load widens to it: 128-bit vectors as
+     * on NEON, 256-bit as on AVX2, 512-bit); on other shapes the formats fall back to their scalar reference.
+     * The fused kernels take 16 lanes; the dequantizers take any of the three.
      */
-    static final boolean VECTOR = LANES == 8 || LANES == 16;
+    static final boolean VECTOR = LANES == 4 || LANES == 8 || LANES == 16;
+    /** LANES bytes, except with 4 lanes: the narrowest byte vector holds 8 (see {@link #loadBytes}). */
     static final VectorSpecies<Byte> BYTES = LANES == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    /** The lanes of {@link #BYTES} a load of LANES bytes reads. */
+    private static final VectorMask<Byte> FIRST_LANES = BYTES.indexInRange(0, LANES);
     @SuppressWarnings("unchecked")
     static final VectorSpecies<Integer> INTS = (VectorSpecies<Integer>) VectorMath.F.withLanes(int.class);
 
     private PackedBytes() {
+    }
+
+    /**
+     * LANES quant bytes at {@code offset} (in the first LANES lanes of a {@link #BYTES} vector), for the
+     * dequantizers' loops, whose bodies are small enough for C2 to inline this. With 4 lanes the load takes 8
+     * bytes, and is masked to the 4 it needs only where 8 would read past the end of the data (masked byte loads
+     * are slow where the hardware has none, as on NEON and AVX2).
+     */
+    static ByteVector loadBytes(MemorySegment data, long offset) {
+        if (LANES == 4 && offset > data.byteSize() - BYTES.vectorByteSize()) {
+            return ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN, FIRST_LANES);
+        }
+        return ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
     /*

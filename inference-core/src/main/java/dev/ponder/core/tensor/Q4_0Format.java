@@ -80,7 +80,7 @@ public final class Q4_0Format extends BlockFormat {
             int o = outOffset + block * BLOCK;
             float d = Float.float16ToFloat(data.get(LE_SHORT, base));
             for (int j = 0; j < 16; j += LANES) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS + j, LITTLE_ENDIAN)
+                IntVector q = (IntVector) PackedBytes.loadBytes(data, base + QS + j)
                         .convertShape(B2I, INTS, 0);
                 ((FloatVector) q.and(0x0F).sub(8).convert(I2F, 0)).mul(d).intoArray(out, o + j);
                 ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d).intoArray(out, o + 16 + j);

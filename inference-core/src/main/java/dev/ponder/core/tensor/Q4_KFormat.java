@@ -95,7 +95,7 @@ public final class Q4_KFormat extends BlockFormat {
                     continue;
                 }
                 for (int l = 0; l < 32; l += LANES) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + l, LITTLE_ENDIAN)
+                    IntVector q = (IntVector) PackedBytes.loadBytes(data, qs + l)
                             .convertShape(B2I, INTS, 0);
                     ((FloatVector) q.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo).intoArray(out, o + l);
                     ((FloatVector) q.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)

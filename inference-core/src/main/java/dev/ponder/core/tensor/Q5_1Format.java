@@ -70,7 +70,7 @@ public final class Q5_1Format extends BlockFormat {
             float m = Float.float16ToFloat(data.get(LE_SHORT, base + 2));
             long qh = Integer.toUnsignedLong(data.get(LE_INT, base + QH));
             for (int j = 0; j < 16; j += LANES) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS + j, LITTLE_ENDIAN)
+                IntVector q = (IntVector) PackedBytes.loadBytes(data, base + QS + j)
                         .convertShape(B2I, INTS, 0);
                 VectorMask<Integer> lowFifth = VectorMask.fromLong(INTS, (qh >>> j) & Q5_0Format.LANE_BITS);
                 VectorMask<Integer> highFifth = VectorMask.fromLong(INTS, (qh >>> (16 + j)) & Q5_0Format.LANE_BITS);

@@ -75,9 +75,9 @@ public final class Q5_KFormat extends BlockFormat {
                 long qs = base + QS + 32L * pair;
                 int o = outOffset + block * BLOCK + 64 * pair;
                 for (int l = 0; l < 32; l += LANES) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + l, LITTLE_ENDIAN)
+                    IntVector q = (IntVector) PackedBytes.loadBytes(data, qs + l)
                             .convertShape(B2I, INTS, 0);
-                    IntVector top = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QH + l, LITTLE_ENDIAN)
+                    IntVector top = (IntVector) PackedBytes.loadBytes(data, base + QH + l)
                             .convertShape(B2I, INTS, 0);
                     IntVector lo = q.and(0x0F).or(top.lanewise(LSHR, 2 * pair).and(1).lanewise(LSHL, 4));
                     IntVector hi = q.lanewise(LSHR, 4).and(0x0F)

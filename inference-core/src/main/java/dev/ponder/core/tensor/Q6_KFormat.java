@@ -82,12 +82,11 @@ public final class Q6_KFormat extends BlockFormat {
                     // Group scales of this column's chunks: bytes l/16 + 0, 2, 4, 6 of the half's eight.
                     long scales = data.get(LE_LONG, base + SCALES + 8 * half) >>> (8 * (l / 16));
                     int o = outOffset + block * BLOCK + 128 * half + l;
-                    IntVector first = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql, LITTLE_ENDIAN)
+                    IntVector first = (IntVector) PackedBytes.loadBytes(data, ql)
                             .convertShape(B2I, INTS, 0);
-                    IntVector second = (IntVector) ByteVector.fromMemorySegment(BYTES, data, ql + 32, LITTLE_ENDIAN)
+                    IntVector second = (IntVector) PackedBytes.loadBytes(data, ql + 32)
                             .convertShape(B2I, INTS, 0);
-                    IntVector top = (IntVector) ByteVector.fromMemorySegment(
-                            BYTES, data, base + QH + 32 * half + l, LITTLE_ENDIAN).convertShape(B2I, INTS, 0);
+                    IntVector top = (IntVector) PackedBytes.loadBytes(data, base + QH + 32 * half + l).convertShape(B2I, INTS, 0);
                     ((FloatVector) first.and(0x0F).or(top.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
                             .mul(d * (byte) scales).intoArray(out, o);
                     ((FloatVector) second.and(0x0F).or(top.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))

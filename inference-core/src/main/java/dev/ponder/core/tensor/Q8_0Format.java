@@ -43,7 +43,7 @@ public final class Q8_0Format extends BlockFormat {
 
     @Override
     public void dequantize(MemorySegment data, long byteOffset, float[] out, int outOffset, int count) {
-        if (LANES != 8 && LANES != 16) {
+        if (!PackedBytes.VECTOR) {
             dequantizeReference(data, byteOffset, out, outOffset, count);
             return;
         }
@@ -58,7 +58,7 @@ public final class Q8_0Format extends BlockFormat {
 
     /** LANES weights: the bytes at {@code offset} widened to float and multiplied by the scale. */
     private static FloatVector weights(MemorySegment data, long offset, float d) {
-        ByteVector q = ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN);
+        ByteVector q = PackedBytes.loadBytes(data, offset);
         return ((FloatVector) q.convertShape(VectorOperators.B2F, VectorMath.F, 0)).mul(d);
     }
 
