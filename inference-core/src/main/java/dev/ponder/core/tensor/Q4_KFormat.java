@@ -108,6 +108,9 @@ public final class Q4_KFormat extends BlockFormat {
     /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES == 8 && scratch.length >= KQuantScales.FLOATS) {
+            return dotSingleEightLanes(data, rowOffset, cols, x, xOffset, scratch);
+        }
         if (LANES != 16 || scratch.length < KQuantScales.FLOATS) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
@@ -134,6 +137,54 @@ public final class Q4_KFormat extends BlockFormat {
                         .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a0);
                 a0 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
                         .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a0);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
+    }
+
+    /**
+     * {@link #dotSingle} on vectors of 8 floats (256-bit, as AVX2): a pair of sub-blocks is eight chunks in index
+     * order, the low nibbles of its 32 bytes in four chunks (sub-block 2p), then their high nibbles (2p + 1), each
+     * weight computed as the generic path of {@link #dequantize} computes it.
+     */
+    private float dotSingleEightLanes(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset,
+                                      float[] scratch) {
+        float[] sm = scratch; // the scales and mins of the super-block (the accumulator goes there at the end)
+        FloatVector a0 = FloatVector.zero(VectorMath.F);
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            KQuantScales.unpack(data, base, sm);
+            for (int pair = 0; pair < 4; pair++) {
+                float scaleLo = sm[2 * pair], scaleHi = sm[2 * pair + 1];
+                float minLo = sm[8 + 2 * pair], minHi = sm[9 + 2 * pair];
+                long qs = base + QS + 32L * pair;
+                int xi = xOffset + block * BLOCK + 64 * pair;
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 8, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 16, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, qs + 24, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                a0 = ((FloatVector) q0.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi), a0);
+                a0 = ((FloatVector) q1.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 8), a0);
+                a0 = ((FloatVector) q2.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), a0);
+                a0 = ((FloatVector) q3.and(0x0F).convert(I2F, 0)).mul(scaleLo).sub(minLo)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 24), a0);
+                a0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 32), a0);
+                a0 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 40), a0);
+                a0 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 48), a0);
+                a0 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).convert(I2F, 0)).mul(scaleHi).sub(minHi)
+                        .fma(FloatVector.fromArray(VectorMath.F, x, xi + 56), a0);
             }
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
