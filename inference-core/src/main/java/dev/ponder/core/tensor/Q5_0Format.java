@@ -113,6 +113,9 @@ public final class Q5_0Format extends BlockFormat {
     /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES == 8) {
+            return dotSingleEightLanes(data, rowOffset, cols, x, xOffset, scratch);
+        }
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
@@ -135,6 +138,39 @@ public final class Q5_0Format extends BlockFormat {
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
         a0.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
+    }
+
+    /**
+     * {@link #dotSingle} on vectors of 8 floats (256-bit, as AVX2): a block is four chunks in index order, the low
+     * nibbles of bytes 0..7 and 8..15 with fifth bits 0..15 of qh (elements 0..15), then their high nibbles with
+     * bits 16..31 (16..31), each weight computed as the generic path of {@link #dequantize} computes it.
+     */
+    private float dotSingleEightLanes(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset,
+                                      float[] scratch) {
+        FloatVector acc = FloatVector.zero(VectorMath.F);
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base));
+            long qh = Integer.toUnsignedLong(data.get(LE_INT, base + QH));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, base + QS + 8, LITTLE_ENDIAN)
+                    .convertShape(B2I, INTS, 0);
+            acc = ((FloatVector) q0.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, qh & 0xFF)).sub(16)
+                    .convert(I2F, 0)).mul(d).fma(FloatVector.fromArray(VectorMath.F, x, xi), acc);
+            acc = ((FloatVector) q1.and(0x0F).lanewise(OR, 16, VectorMask.fromLong(INTS, (qh >>> 8) & 0xFF)).sub(16)
+                    .convert(I2F, 0)).mul(d).fma(FloatVector.fromArray(VectorMath.F, x, xi + 8), acc);
+            acc = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16,
+                    VectorMask.fromLong(INTS, (qh >>> 16) & 0xFF)).sub(16).convert(I2F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 16), acc);
+            acc = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).lanewise(OR, 16,
+                    VectorMask.fromLong(INTS, (qh >>> 24) & 0xFF)).sub(16).convert(I2F, 0)).mul(d)
+                    .fma(FloatVector.fromArray(VectorMath.F, x, xi + 24), acc);
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        acc.intoArray(buffer, 0);
         return VectorMath.sumStored(buffer, 0);
     }
 
