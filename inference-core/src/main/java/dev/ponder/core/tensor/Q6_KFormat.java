@@ -86,7 +86,8 @@ public final class Q6_KFormat extends BlockFormat {
                             .convertShape(B2I, INTS, 0);
                     IntVector second = (IntVector) PackedBytes.loadBytes(data, ql + 32)
                             .convertShape(B2I, INTS, 0);
-                    IntVector top = (IntVector) PackedBytes.loadBytes(data, base + QH + 32 * half + l).convertShape(B2I, INTS, 0);
+                    IntVector top = (IntVector) PackedBytes.loadBytes(data, base + QH + 32 * half + l)
+                            .convertShape(B2I, INTS, 0);
                     ((FloatVector) first.and(0x0F).or(top.lanewise(LSHL, 4).and(0x30)).sub(32).convert(I2F, 0))
                             .mul(d * (byte) scales).intoArray(out, o);
                     ((FloatVector) second.and(0x0F).or(top.lanewise(LSHL, 2).and(0x30)).sub(32).convert(I2F, 0))
@@ -103,6 +104,9 @@ public final class Q6_KFormat extends BlockFormat {
     /** Fused decode kernel: weights as in {@link #dequantize}, accumulated in the canonical order. */
     @Override
     protected float dotSingle(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset, float[] scratch) {
+        if (LANES == 8) {
+            return dotSingleEightLanes(data, rowOffset, cols, x, xOffset, scratch);
+        }
         if (LANES != 16) {
             return super.dotSingle(data, rowOffset, cols, x, xOffset, scratch);
         }
@@ -149,6 +153,43 @@ public final class Q6_KFormat extends BlockFormat {
                 acc = ((FloatVector) secondB.lanewise(LSHR, 4).and(0x0F).or(topB.lanewise(LSHR, 2).and(0x30)).sub(32)
                         .convert(I2F, 0)).mul(d * (byte) (scales >>> 56))
                         .fma(FloatVector.fromArray(VectorMath.F, x, xi + 112), acc);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        acc.intoArray(buffer, 0);
+        return VectorMath.sumStored(buffer, 0);
+    }
+
+    /**
+     * {@link #dotSingle} on vectors of 8 floats (256-bit, as AVX2): each half's 128 weights as sixteen chunks in
+     * index order (run r of 32 weights: the low or high nibbles of the first or second 32 packed bytes, with bits
+     * 2r..2r+1 of the high bits; group scale byte 2r + l/16 of the half), each weight computed as the generic
+     * path of {@link #dequantize} computes it.
+     */
+    private float dotSingleEightLanes(MemorySegment data, long rowOffset, int cols, float[] x, int xOffset,
+                                      float[] scratch) {
+        FloatVector acc = FloatVector.zero(VectorMath.F);
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long base = rowOffset + (long) block * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(LE_SHORT, base + D));
+            for (int half = 0; half < 2; half++) {
+                long scales = data.get(LE_LONG, base + SCALES + 8 * half);
+                long high = base + QH + 32 * half;
+                int xh = xOffset + block * BLOCK + 128 * half;
+                for (int run = 0; run < 4; run++) {
+                    long low = base + 64 * half + 32 * (run & 1);
+                    int nibble = 4 * (run >> 1);
+                    for (int l = 0; l < 32; l += 8) {
+                        float scale = d * (byte) (scales >>> (8 * (2 * run + l / 16)));
+                        IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, low + l, LITTLE_ENDIAN)
+                                .convertShape(B2I, INTS, 0);
+                        IntVector top = (IntVector) ByteVector.fromMemorySegment(BYTES, data, high + l, LITTLE_ENDIAN)
+                                .convertShape(B2I, INTS, 0);
+                        acc = ((FloatVector) q.lanewise(LSHR, nibble).and(0x0F)
+                                .or(top.lanewise(LSHR, 2 * run).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0))
+                                .mul(scale).fma(FloatVector.fromArray(VectorMath.F, x, xh + 32 * run + l), acc);
+                    }
+                }
             }
         }
         float[] buffer = PackedBytes.accumulatorBuffer(scratch);
