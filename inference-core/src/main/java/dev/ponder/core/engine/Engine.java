@@ -158,7 +158,8 @@ public final class Engine implements Generator, AutoCloseable {
 
     /**
      * Queues a request and returns at once. The future always completes: with the result, or with a
-     * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context), DEADLINE,
+     * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context, or a response format
+     * that cannot be compiled: its error names why), DEADLINE,
      * CANCELLED or ERROR and a message saying why.
      */
     @Override
