@@ -1,5 +1,6 @@
 package dev.ponder.core.bench;
 
+import dev.ponder.core.constrain.AnswerConstraint;
 import dev.ponder.core.engine.Engine;
 import dev.ponder.core.engine.EngineStats;
 import dev.ponder.core.engine.GenerationRequest;
@@ -12,7 +13,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Workloads through the whole engine: prefix reuse and a mixed batch of requests. */
+/** Workloads through the whole engine: prefix reuse, a mixed batch of requests, a batch free or under an answer format. */
 public final class EngineBench {
     private static final String SENTENCE = "The committee reviewed every clause of the shared agreement with care. ";
 
@@ -85,6 +86,56 @@ public final class EngineBench {
         long peakBytes = peakBlocks * engine.config().kvBlockSize() * stats.kvBytesPerToken();
         return new MixedResult(count, generated, seconds, Percentiles.of(latencies, 0.5), Percentiles.of(latencies, 0.95),
                 promptTokens == 0 ? 0 : (double) cachedTokens / promptTokens, peakBytes);
+    }
+
+    /**
+     * The answer format of the constrained-decoding workload: an object with a bounded integer and a free string,
+     * so that a sequence spends most of its answer inside the string, where most tokens are allowed (the
+     * expensive masks to apply), and is still held to the format at every token.
+     */
+    public static final AnswerConstraint BENCH_SCHEMA = new AnswerConstraint.JsonSchema("""
+            {"type": "object", "properties": {"answer": {"type": "integer", "minimum": 0, "maximum": 999999},
+             "notes": {"type": "string"}}, "required": ["answer", "notes"], "additionalProperties": false}""");
+
+    /** Decoding {@code requests} sequences together, free or under an answer format. */
+    public record BatchResult(int requests, long generatedTokens, double seconds, int formatOk) {
+        public double tokensPerSecond() {
+            return generatedTokens / seconds;
+        }
+    }
+
+    /**
+     * {@code count} sequences submitted at once, each generating up to {@code maxTokens} tokens with a reasoning
+     * budget of one token, so that (after the forced {@code </think>}) nearly every token is an answer token:
+     * held to {@code format}, or free when it is null. The format's grammar is compiled before the clock starts
+     * (its first masks are not), so the rate is that of decoding under masks.
+     */
+    public BatchResult batch(int count, int maxTokens, AnswerConstraint format) throws Exception {
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            GenerationRequest r = GenerationRequest.of("batch-" + (format == null ? "free-" : "format-") + i, null,
+                    "Question " + i + ": explain the terms in detail.", SamplingParams.QWQ_DEFAULTS.withSeed(i), maxTokens);
+            requests.add(r.withMaxReasoningTokens(1).withResponseFormat(format));
+        }
+        if (format != null) {
+            first(GenerationRequest.of("batch-compile", null, "Hello.", SamplingParams.GREEDY, 1).withResponseFormat(format));
+        }
+        long start = System.nanoTime();
+        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            futures.add(engine.submit(r));
+        }
+        long generated = 0;
+        int formatOk = 0;
+        for (CompletableFuture<GenerationResult> f : futures) {
+            GenerationResult r = f.get(30, TimeUnit.MINUTES);
+            if (!r.ok()) {
+                throw new IllegalStateException("request " + r.requestId() + " failed: " + r.error());
+            }
+            generated += r.usage().completionTokens();
+            formatOk += Boolean.TRUE.equals(r.answerFormatOk()) ? 1 : 0;
+        }
+        return new BatchResult(count, generated, (System.nanoTime() - start) / 1e9, formatOk);
     }
 
     private GenerationResult first(GenerationRequest request) throws Exception {

@@ -1,5 +1,6 @@
 package dev.ponder.core.constrain;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -60,6 +61,37 @@ public final class AnswerGrammar {
         for (int s = 0; s < dfa.stateCount(); s++) {
             tokenMask(s);
         }
+    }
+
+    /**
+     * Computes the masks of up to {@code limit} states, the nearest to the start first (breadth first over
+     * the automaton's transitions): the states every answer passes through, without paying for (and
+     * holding) the masks of a big automaton's far corners. Returns how many states it computed.
+     */
+    public int precomputeNearStart(int limit) {
+        boolean[] seen = new boolean[dfa.stateCount()];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        queue.add(dfa.start());
+        seen[dfa.start()] = true;
+        int done = 0;
+        while (!queue.isEmpty() && done < limit) {
+            int state = queue.poll();
+            tokenMask(state);
+            done++;
+            for (int b = 0; b < 256; b++) {
+                int next = dfa.next(state, b);
+                if (next != ByteDfa.DEAD && !seen[next]) {
+                    seen[next] = true;
+                    queue.add(next);
+                }
+            }
+        }
+        return done;
+    }
+
+    /** Whether the mask of {@code state} is computed already. */
+    public boolean isComputed(int state) {
+        return masks.get(state) != null;
     }
 
     private TokenMask computeMask(int state) {

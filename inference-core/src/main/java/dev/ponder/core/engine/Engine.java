@@ -2,6 +2,8 @@ package dev.ponder.core.engine;
 
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ChatTemplate;
+import dev.ponder.core.constrain.AnswerGrammar;
+import dev.ponder.core.constrain.ConstraintException;
 import dev.ponder.core.kv.KvCacheManager;
 import dev.ponder.core.model.ForwardBatch;
 import dev.ponder.core.model.KvCache;
@@ -52,6 +54,7 @@ public final class Engine implements Generator, AutoCloseable {
     private final KvCacheManager blocks;
     private final Scheduler scheduler;
     private final OutputProcessor outputs;
+    private final AnswerGrammars grammars;
     private final int vocab;
     private final int thinkOpenId;
     private final int thinkCloseId;
@@ -104,7 +107,9 @@ public final class Engine implements Generator, AutoCloseable {
         this.vocab = model.config().vocabSize();
         this.thinkOpenId = tokenizer.findTokenId("<think>").orElse(-1);
         this.thinkCloseId = tokenizer.findTokenId("</think>").orElse(-1);
-        this.outputs = new OutputProcessor(vocab, model.config().contextLength(), OutputProcessor.endOfTurnIds(tokenizer),
+        int[] endOfTurnIds = OutputProcessor.endOfTurnIds(tokenizer);
+        this.grammars = new AnswerGrammars(tokenizer, endOfTurnIds);
+        this.outputs = new OutputProcessor(vocab, model.config().contextLength(), endOfTurnIds, thinkOpenId,
                 thinkCloseId, new RepetitionGuard(config.repetitionWindow(), config.repetitionMinTokens()));
         this.batch = new ForwardBatch(config.maxStepTokens());
         this.thread = Thread.ofPlatform().name("ponder-scheduler").daemon().unstarted(this::loop);
@@ -153,7 +158,8 @@ public final class Engine implements Generator, AutoCloseable {
 
     /**
      * Queues a request and returns at once. The future always completes: with the result, or with a
-     * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context), DEADLINE,
+     * result whose finish reason is INVALID (bad request, e.g. a prompt longer than the context, or a response format
+     * that cannot be compiled: its error names why), DEADLINE,
      * CANCELLED or ERROR and a message saying why.
      */
     @Override
@@ -201,9 +207,19 @@ public final class Engine implements Generator, AutoCloseable {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID, e.getMessage(), prompt.ids().length));
             return future;
         }
+        AnswerGrammar grammar = null;
+        if (request.responseFormat() != null) {
+            try {
+                grammar = grammars.grammarFor(request.responseFormat());
+            } catch (ConstraintException e) {
+                future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID,
+                        "response_format: " + e.getMessage(), prompt.ids().length));
+                return future;
+            }
+        }
         ReasoningTracker tracker = new ReasoningTracker(thinkOpenId, thinkCloseId, prompt.opensThinking());
         Sequence seq = new Sequence(request, prompt.ids(), prompt.opensThinking(), sampler, tracker,
-                tokenizer.streamingDecoder(), future);
+                tokenizer.streamingDecoder(), future, grammar);
         if (inFlight.putIfAbsent(request.id(), seq) != null) {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID,
                     "a request with id '" + request.id() + "' is already in flight", prompt.ids().length));
@@ -405,6 +421,7 @@ public final class Engine implements Generator, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        grammars.close();
         if (ownsModel) {
             model.close();
         }

@@ -3,6 +3,7 @@ package dev.ponder.core.engine;
 import dev.ponder.core.chat.ChatMessage;
 import dev.ponder.core.chat.ToolChoice;
 import dev.ponder.core.chat.ToolDefinition;
+import dev.ponder.core.constrain.AnswerConstraint;
 import dev.ponder.core.sampling.SamplingParams;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,10 +25,12 @@ import java.util.Objects;
  * @param deadline            when the result stops being useful, or null
  * @param tools               functions the model may call (rendered by the chat template); empty for none
  * @param toolChoice          which of them are offered (see {@link ToolChoice}); AUTO when null
+ * @param responseFormat      what the answer (the text after the thought) must be, or null for free text; see
+ *                            {@link AnswerConstraint}
  */
 public record GenerationRequest(String id, List<ChatMessage> messages, SamplingParams sampling, int maxTokens,
                                 int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline,
-                                List<ToolDefinition> tools, ToolChoice toolChoice) {
+                                List<ToolDefinition> tools, ToolChoice toolChoice, AnswerConstraint responseFormat) {
 
     public GenerationRequest {
         Objects.requireNonNull(id, "id");
@@ -36,6 +39,13 @@ public record GenerationRequest(String id, List<ChatMessage> messages, SamplingP
         stop = stop == null ? List.of() : List.copyOf(stop);
         tools = tools == null ? List.of() : List.copyOf(tools);
         toolChoice = toolChoice == null ? ToolChoice.AUTO : toolChoice;
+    }
+
+    /** A request with free-text answers. */
+    public GenerationRequest(String id, List<ChatMessage> messages, SamplingParams sampling, int maxTokens,
+            int maxReasoningTokens, List<String> stop, String cacheSalt, Instant deadline, List<ToolDefinition> tools,
+            ToolChoice toolChoice) {
+        this(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline, tools, toolChoice, null);
     }
 
     /** A request without tools. */
@@ -64,31 +74,37 @@ public record GenerationRequest(String id, List<ChatMessage> messages, SamplingP
     }
 
     public GenerationRequest withMaxReasoningTokens(int budget) {
-        return new GenerationRequest(id, messages, sampling, maxTokens, budget, stop, cacheSalt, deadline, tools, toolChoice);
+        return new GenerationRequest(id, messages, sampling, maxTokens, budget, stop, cacheSalt, deadline, tools, toolChoice,
+                responseFormat);
     }
 
     public GenerationRequest withStop(List<String> stopStrings) {
         return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stopStrings, cacheSalt, deadline,
-                tools, toolChoice);
+                tools, toolChoice, responseFormat);
     }
 
     public GenerationRequest withCacheSalt(String salt) {
         return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, salt, deadline, tools,
-                toolChoice);
+                toolChoice, responseFormat);
     }
 
     public GenerationRequest withDeadline(Instant when) {
         return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, when, tools,
-                toolChoice);
+                toolChoice, responseFormat);
     }
 
     public GenerationRequest withId(String newId) {
         return new GenerationRequest(newId, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline,
-                tools, toolChoice);
+                tools, toolChoice, responseFormat);
     }
 
     public GenerationRequest withTools(List<ToolDefinition> offered, ToolChoice choice) {
         return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline,
-                offered, choice);
+                offered, choice, responseFormat);
+    }
+
+    public GenerationRequest withResponseFormat(AnswerConstraint format) {
+        return new GenerationRequest(id, messages, sampling, maxTokens, maxReasoningTokens, stop, cacheSalt, deadline,
+                tools, toolChoice, format);
     }
 }

@@ -9,9 +9,20 @@ package dev.ponder.core.engine;
  *                            end-of-turn token)
  * @param reasoningBudgetHit  true when the engine closed the thought because the reasoning budget ran out
  * @param error               what went wrong, for INVALID and ERROR (null otherwise)
+ * @param answerFormatOk      for a request with a response format: whether the answer text, as returned, is there
+ *                            and a whole match of it (a JSON object cut short by the token limit or a stop string
+ *                            is not; a run of digits cut short still matches {@code [0-9]+}); null when no format
+ *                            was asked or the request failed before generating
  */
 public record GenerationResult(String requestId, String reasoning, String answer, FinishReason finishReason,
-                               Usage usage, Timings timings, int[] tokens, boolean reasoningBudgetHit, String error) {
+                               Usage usage, Timings timings, int[] tokens, boolean reasoningBudgetHit, String error,
+                               Boolean answerFormatOk) {
+
+    /** The result of a request that asked for no response format. */
+    public GenerationResult(String requestId, String reasoning, String answer, FinishReason finishReason, Usage usage,
+            Timings timings, int[] tokens, boolean reasoningBudgetHit, String error) {
+        this(requestId, reasoning, answer, finishReason, usage, timings, tokens, reasoningBudgetHit, error, null);
+    }
 
     /** Token counts. {@code cachedPromptTokens} of the prompt were served from the prefix cache. */
     public record Usage(int promptTokens, int cachedPromptTokens, int reasoningTokens, int answerTokens) {

@@ -17,12 +17,20 @@ final class OutputProcessor {
     private final int vocab;
     private final int contextLength;
     private final int[] endOfTurnIds;
+    private final int thinkOpenId;
     private final int thinkCloseId;
     private final RepetitionGuard repetition;
     private final ReasoningSplitter splitter = ReasoningSplitter.qwen();
 
     OutputProcessor(int vocab, int contextLength, int[] endOfTurnIds, int thinkCloseId, RepetitionGuard repetition) {
+        this(vocab, contextLength, endOfTurnIds, -1, thinkCloseId, repetition);
+    }
+
+    /** @param thinkOpenId id of {@code <think>}, or -1 when the vocabulary has none */
+    OutputProcessor(int vocab, int contextLength, int[] endOfTurnIds, int thinkOpenId, int thinkCloseId,
+                    RepetitionGuard repetition) {
         this.vocab = vocab;
+        this.thinkOpenId = thinkOpenId;
         this.contextLength = contextLength;
         this.endOfTurnIds = endOfTurnIds.clone();
         this.thinkCloseId = thinkCloseId;
@@ -46,19 +54,35 @@ final class OutputProcessor {
     /**
      * Picks the sequence's next token from the logits row at {@code offset} and appends it (an end-of-turn
      * token is not appended). Returns why the sequence is now finished, or null while it goes on.
+     *
+     * <p>A sequence with a response format is free while it thinks; once it answers (from the token after
+     * {@code </think>}, or from its first token when the prompt did not open a thought) its answer's automaton
+     * masks the logits before sampling and follows each chosen token, and when the answer is complete and
+     * nothing may follow, the end of turn is forced.
      */
     FinishReason onLogits(Sequence seq, float[] logits, int offset) {
         GenerationRequest request = seq.request;
+        boolean constrained = seq.answer != null && seq.reasoning.phase() == ReasoningTracker.Phase.ANSWERING;
+        boolean mayOpenThought = constrained && mayOpenThought(seq);
         int token;
         if (request.maxReasoningTokens() > 0 && seq.reasoning.budgetExhausted(request.maxReasoningTokens())) {
             token = thinkCloseId;
             seq.sampler.accept(token);
             seq.reasoningBudgetHit = true;
+        } else if (constrained && seq.answer.mustEnd()) {
+            token = endOfTurnIds[0];
+            seq.sampler.accept(token);
         } else {
+            if (constrained) {
+                maskAnswer(seq, logits, offset, mayOpenThought);
+            }
             token = seq.sampler.sample(logits, offset, vocab);
         }
         if (seq.firstTokenNanos < 0) {
             seq.firstTokenNanos = System.nanoTime();
+        }
+        if (constrained && !(mayOpenThought && token == thinkOpenId)) {
+            seq.answer.advance(token);
         }
         if (isEndOfTurn(token)) {
             return FinishReason.STOP;
@@ -82,6 +106,23 @@ final class OutputProcessor {
             return FinishReason.REPETITION;
         }
         return null;
+    }
+
+    /**
+     * Whether the sequence may still open a thought of its own: its prompt did not open one and it has generated
+     * nothing yet. A model that thinks unprompted ({@code <think>} as its first token) keeps that choice under a
+     * response format; the constraint then starts after its {@code </think>}.
+     */
+    private boolean mayOpenThought(Sequence seq) {
+        return thinkOpenId >= 0 && !seq.promptOpensThinking && seq.generated() == 0;
+    }
+
+    private void maskAnswer(Sequence seq, float[] logits, int offset, boolean keepThinkOpen) {
+        float thinkOpen = keepThinkOpen ? logits[offset + thinkOpenId] : 0;
+        seq.answer.mask(logits, offset, vocab);
+        if (keepThinkOpen) {
+            logits[offset + thinkOpenId] = thinkOpen;
+        }
     }
 
     private boolean isEndOfTurn(int token) {
@@ -115,6 +156,18 @@ final class OutputProcessor {
                 new GenerationResult.Usage(seq.promptLength, Math.max(0, seq.cachedPromptTokens),
                         seq.reasoning.reasoningTokens(), seq.reasoning.answerTokens()),
                 new GenerationResult.Timings((admitted - seq.submittedNanos) / 1e6, (first - admitted) / 1e6, (now - first) / 1e6),
-                seq.generatedTokens(), seq.reasoningBudgetHit, error);
+                seq.generatedTokens(), seq.reasoningBudgetHit, error, answerFormatOk(seq, hasAnswer ? split.answer() : null));
+    }
+
+    /**
+     * Whether the answer as returned (after a stop string's cut, with leading newlines stripped) is a whole
+     * match of the response format; null without one. Checked on the text, not the automaton's state, so that
+     * whatever cut the answer short shows.
+     */
+    private static Boolean answerFormatOk(Sequence seq, String answer) {
+        if (seq.grammar == null) {
+            return null;
+        }
+        return answer != null && seq.grammar.dfa().matches(answer);
     }
 }

@@ -1,5 +1,7 @@
 package dev.ponder.core.engine;
 
+import dev.ponder.core.constrain.AnswerGrammar;
+import dev.ponder.core.constrain.ConstrainedAnswer;
 import dev.ponder.core.kv.BlockTable;
 import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
@@ -28,6 +30,10 @@ final class Sequence {
     final ReasoningTracker reasoning;
     final StreamingDecoder decoder;
     final StopMatcher stopMatcher;
+    /** The request's compiled response format, or null for a free-text answer. */
+    final AnswerGrammar grammar;
+    /** Where the answer stands in {@link #grammar}'s automaton; null for a free-text answer. */
+    final ConstrainedAnswer answer;
     final StringBuilder text = new StringBuilder();
     final long submittedNanos;
 
@@ -47,6 +53,15 @@ final class Sequence {
 
     Sequence(GenerationRequest request, int[] promptIds, boolean promptOpensThinking, Sampler sampler,
              ReasoningTracker reasoning, StreamingDecoder decoder, CompletableFuture<GenerationResult> future) {
+        this(request, promptIds, promptOpensThinking, sampler, reasoning, decoder, future, null);
+    }
+
+    /** @param grammar the compiled response format of the request, or null for a free-text answer */
+    Sequence(GenerationRequest request, int[] promptIds, boolean promptOpensThinking, Sampler sampler,
+             ReasoningTracker reasoning, StreamingDecoder decoder, CompletableFuture<GenerationResult> future,
+             AnswerGrammar grammar) {
+        this.grammar = grammar;
+        this.answer = grammar == null ? null : grammar.newAnswer();
         this.request = request;
         this.future = future;
         this.promptLength = promptIds.length;

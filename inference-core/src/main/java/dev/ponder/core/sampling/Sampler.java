@@ -103,13 +103,19 @@ public final class Sampler {
             kept += weights[i];
         }
         double u = random.nextDouble() * kept;
+        int lastLikely = 0;
         for (int i = 0; i < keep; i++) {
             u -= weights[i];
             if (u < 0) {
                 return ids[i];
             }
+            if (weights[i] > 0) {
+                lastLikely = i;
+            }
         }
-        return ids[keep - 1];
+        // Rounding left u just above zero: the last candidate that has any weight, never a masked one
+        // (top-k may have kept negative-infinity logits, whose weight is zero).
+        return ids[lastLikely];
     }
 
     /** The candidate ids sorted by logit, highest first (lower id first on ties): the top-k, or all finite ones. */

@@ -2,12 +2,15 @@ package dev.ponder.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.core.constrain.AnswerConstraint;
+import dev.ponder.core.constrain.AnswerGrammar;
 import dev.ponder.core.gguf.GgufFile;
 import dev.ponder.core.reasoning.ReasoningTracker;
 import dev.ponder.core.sampling.Sampler;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.core.testing.TestFiles;
 import dev.ponder.core.tokenizer.Tokenizer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,5 +100,70 @@ class OutputProcessorTest {
         assertThat(result.reasoning()).isEqualTo("1 + 1 = 2.");
         assertThat(result.answer()).isEqualTo("The answer is 2.");
         assertThat(result.tokens()).doesNotContain(endOfTurn);
+    }
+
+    /** A request held to answering yes or no, whose prompt did not open a thought (the model may open its own). */
+    static Sequence yesOrNo(AnswerGrammar grammar) {
+        GenerationRequest request = GenerationRequest.of("yn", null, "Is it?", SamplingParams.GREEDY, 100)
+                .withResponseFormat(new AnswerConstraint.Choice(List.of("yes", "no")));
+        return new Sequence(request, tokenizer.encode("Is it?", true), false, new Sampler(request.sampling()),
+                new ReasoningTracker(tokenizer.tokenId("<think>"), thinkClose, false), tokenizer.streamingDecoder(),
+                new CompletableFuture<>(), grammar);
+    }
+
+    static AnswerGrammar yesOrNoGrammar() {
+        try (AnswerGrammars grammars = new AnswerGrammars(tokenizer, OutputProcessor.endOfTurnIds(tokenizer))) {
+            return grammars.grammarFor(new AnswerConstraint.Choice(List.of("yes", "no")));
+        }
+    }
+
+    static OutputProcessor constrainedProcessor() {
+        return new OutputProcessor(tokenizer.vocabSize(), 4096, OutputProcessor.endOfTurnIds(tokenizer),
+                tokenizer.tokenId("<think>"), thinkClose, new RepetitionGuard(0, 12));
+    }
+
+    @Test
+    void aHeldAnswerTakesOnlyAllowedTokensAndItsTurnEndsWhenNothingMayFollow() {
+        OutputProcessor outputs = constrainedProcessor();
+        Sequence seq = yesOrNo(yesOrNoGrammar());
+        int the = tokenizer.encode("The")[0];
+        assertThat(outputs.onLogits(seq, favouring(the), 0)).isNull();
+        int first = seq.tokens[seq.size - 1];
+        assertThat(first).as("'The' is not allowed; greedy takes the best allowed token").isNotEqualTo(the);
+        FinishReason reason = null;
+        int steps = 1;
+        while (reason == null && steps < 10) {
+            reason = outputs.onLogits(seq, favouring(the), 0);
+            steps++;
+        }
+        assertThat(reason).isEqualTo(FinishReason.STOP);
+        GenerationResult result = outputs.result(seq, reason, null);
+        assertThat(result.answer()).isIn("yes", "no");
+        assertThat(result.answerFormatOk()).isTrue();
+        assertThat(seq.answer.hasEnded()).as("the end of turn was forced once the answer was whole").isTrue();
+    }
+
+    @Test
+    void aModelMayStillOpenItsOwnThoughtAndIsHeldOnlyAfterIt() {
+        OutputProcessor outputs = constrainedProcessor();
+        Sequence seq = yesOrNo(yesOrNoGrammar());
+        int think = tokenizer.tokenId("<think>");
+        assertThat(outputs.onLogits(seq, favouring(think), 0)).isNull();
+        assertThat(seq.reasoning.phase()).isEqualTo(ReasoningTracker.Phase.THINKING);
+        int start = seq.answer.state();
+        for (int token : tokenizer.encode("Maybe.")) {
+            assertThat(outputs.onLogits(seq, favouring(token), 0)).isNull();
+        }
+        assertThat(seq.answer.state()).as("free while thinking").isEqualTo(start);
+        assertThat(outputs.onLogits(seq, favouring(thinkClose), 0)).isNull();
+        int no = tokenizer.encode("no")[0];
+        FinishReason reason = null;
+        while (reason == null) {
+            reason = outputs.onLogits(seq, favouring(no), 0);
+        }
+        GenerationResult result = outputs.result(seq, reason, null);
+        assertThat(result.reasoning()).isEqualTo("Maybe.");
+        assertThat(result.answer()).isEqualTo("no");
+        assertThat(result.answerFormatOk()).isTrue();
     }
 }

@@ -6,6 +6,7 @@ import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
+import dev.ponder.schemas.avro.ResponseFormat;
 import dev.ponder.schemas.json.RecordJson;
 import dev.ponder.schemas.registry.CompatibilityLevel;
 import dev.ponder.schemas.registry.MockSchemaRegistry;
@@ -174,6 +175,7 @@ class SchemaContractTest {
         assertThat(request.getToolChoice()).isNull();
         assertThat(request.getMessages().getFirst().getToolCalls()).isNull();
         assertThat(request.getMessages().getFirst().getToolCallId()).isNull();
+        assertThat(request.getResponseFormat()).as("a request from before response formats asks for none").isNull();
 
         ReasoningRecord reasoning = readAsCurrent("previous", "ReasoningRecord", ReasoningRecord.class);
         assertThat(reasoning.getReasoningTokens()).isEqualTo(14);
@@ -185,6 +187,7 @@ class SchemaContractTest {
         assertThat(answer.getUsage().getAnswerTokens()).isEqualTo(2);
         assertThat(answer.getCompletedAt()).isNull();
         assertThat(answer.getToolCalls()).isNull();
+        assertThat(answer.getAnswerFormatOk()).isNull();
     }
 
     @Test
@@ -197,6 +200,14 @@ class SchemaContractTest {
         GenericRecord withTools = readAs("previous", "ReasoningRequest", Samples.request("c-3"));
         assertThat(withTools.getSchema().getField("tools")).as("the previous reader does not see tools").isNull();
         assertThat(((List<?>) withTools.get("messages"))).hasSize(4);
+        ReasoningRequest formatted = Samples.request("c-5");
+        formatted.setResponseFormat(ResponseFormat.newBuilder().setType("choice").setChoices(List.of("yes", "no")).build());
+        GenericRecord readFormatted = readAs("previous", "ReasoningRequest", formatted);
+        assertThat(readFormatted.getSchema().getField("response_format")).as("the previous reader does not see it").isNull();
+        assertThat(readFormatted.get("request_id").toString()).isEqualTo("c-5");
+        AnswerRecord checked = Samples.answer("c-5");
+        checked.setAnswerFormatOk(true);
+        assertThat(readAs("previous", "AnswerRecord", checked).get("answer").toString()).isEqualTo("There are three r's.");
         GenericRecord toolAnswer = readAs("previous", "AnswerRecord", Samples.toolCallAnswer("c-4"));
         assertThat(toolAnswer.get("finish_reason").toString()).isEqualTo("tool_calls");
 
@@ -216,6 +227,8 @@ class SchemaContractTest {
         ReasoningRequest request = readAsCurrent("next", "ReasoningRequest", ReasoningRequest.class);
         assertThat(request.getDeadline()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
         assertThat(request.getSampling().getSeed()).isEqualTo(7L);
+        assertThat(request.getResponseFormat().getType()).isEqualTo("json_schema");
+        assertThat(request.getResponseFormat().getJsonSchema()).isEqualTo("{\"type\":\"integer\"}");
 
         ReasoningRecord reasoning = readAsCurrent("next", "ReasoningRecord", ReasoningRecord.class);
         assertThat(reasoning.getMetadata()).containsEntry("k", "v");
@@ -231,6 +244,7 @@ class SchemaContractTest {
     void nextConsumersReadCurrentProducersRecords() {
         GenericRecord answer = readAs("next", "AnswerRecord", Samples.answer("n-1"));
         assertThat(answer.get("attempts")).isEqualTo(1);
+        assertThat(answer.get("answer_format_ok")).isNull();
         assertThat(answer.get("answer").toString()).isEqualTo("There are three r's.");
         GenericRecord request = readAs("next", "ReasoningRequest", Samples.request("n-2"));
         assertThat(request.get("priority")).isEqualTo(0);

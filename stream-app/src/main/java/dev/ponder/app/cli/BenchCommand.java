@@ -62,6 +62,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also run N requests of varied lengths with a shared system prompt through the engine.")
     int mixedRequests;
 
+    @Option(names = "--constrained", paramLabel = "N", defaultValue = "0",
+            description = {"Also decode N sequences together through the engine (--decode tokens each), free and then",
+                    "with a JSON schema answer format, and report both rates (the cost of constrained decoding)."})
+    int constrainedSequences;
+
     @Option(names = "--workload", defaultValue = "standard",
             description = {"standard: prompt processing and decode 16 tokens deep (above);",
                     "reasoning: B sequences (--batch) share one --prompt-token prompt and each generate --generate tokens,",
@@ -107,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
                 name = model != null ? m.config().name() : shape;
                 runOne(out, m, name, quant, threadCount, bandwidthBytes);
             }
-            if (prefixReuseTokens > 0 || mixedRequests > 0) {
+            if (prefixReuseTokens > 0 || mixedRequests > 0 || constrainedSequences > 0) {
                 runEngine(out, file, name, quant, threadCount);
             }
         }
@@ -210,6 +215,22 @@ final class BenchCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%s %s threads=%d mixed %d requests: %.1f generated tok/s, p50 %.0f ms, p95 %.0f ms, hit rate %.2f, peak KV %.1f MB",
                                 shapeName, quant, threadCount, r.requests(), r.tokensPerSecond(), r.p50Ms(), r.p95Ms(), r.hitRate(),
                                 r.peakKvBytes() / 1e6));
+            }
+            if (constrainedSequences > 0) {
+                bench.batch(constrainedSequences, 16, null); // warm-up, not reported
+                EngineBench.BatchResult free = bench.batch(constrainedSequences, decodeSteps, null);
+                EngineBench.BatchResult held = bench.batch(constrainedSequences, decodeSteps, EngineBench.BENCH_SCHEMA);
+                emit(out, row(shapeName, quant, threadCount).put("workload", "constrained").put("batch", constrainedSequences)
+                                .put("tokens_per_sequence", decodeSteps)
+                                .put("free_tokens_per_s", round(free.tokensPerSecond()))
+                                .put("json_schema_tokens_per_s", round(held.tokensPerSecond()))
+                                .put("json_schema_generated_tokens", held.generatedTokens())
+                                .put("json_schema_format_ok", held.formatOk()),
+                        String.format(Locale.ROOT, "%s %s threads=%d constrained batch=%d, up to %d tokens each: free %.1f tok/s,"
+                                        + " JSON schema %.1f tok/s (%.2fx; %d tokens, %d of %d answers format-ok)",
+                                shapeName, quant, threadCount, constrainedSequences, decodeSteps, free.tokensPerSecond(),
+                                held.tokensPerSecond(), held.tokensPerSecond() / free.tokensPerSecond(), held.generatedTokens(),
+                                held.formatOk(), constrainedSequences));
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.ponder.app.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ponder.core.constrain.AnswerConstraint;
 import dev.ponder.core.engine.Engine;
 import dev.ponder.core.engine.EngineConfig;
 import dev.ponder.core.engine.GenerationRequest;
@@ -62,6 +63,26 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Compute threads (default: all cores).")
     Integer threads;
 
+    /** At most one answer format: a JSON schema, a regex or a list of choices. */
+    @CommandLine.ArgGroup(exclusive = true)
+    AnswerFormat format;
+
+    static final class AnswerFormat {
+        @Option(names = "--json-schema", paramLabel = "JSON", description = "Hold the answer to this JSON schema (JSON text).")
+        String jsonSchema;
+
+        @Option(names = "--regex", paramLabel = "PATTERN", description = "Hold the answer to a whole match of this regex.")
+        String regex;
+
+        @Option(names = "--choice", paramLabel = "TEXT", description = "Hold the answer to one of these texts (repeatable).")
+        List<String> choices;
+
+        AnswerConstraint constraint() {
+            return jsonSchema != null ? new AnswerConstraint.JsonSchema(jsonSchema)
+                    : regex != null ? new AnswerConstraint.Regex(regex) : new AnswerConstraint.Choice(choices);
+        }
+    }
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -77,7 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, 0, 0, seed);
         GenerationRequest request = new GenerationRequest("cli", GenerationRequest.messages(system, prompt), sampling,
-                maxTokens, maxReasoningTokens, stop, null, null);
+                maxTokens, maxReasoningTokens, stop, null, null).withResponseFormat(format == null ? null : format.constraint());
         GenerationResult result;
         try (Engine engine = Engine.open(modelOption.resolve(), config)) {
             CompletableFuture<GenerationResult> future = engine.submit(request);
@@ -111,12 +132,18 @@ final class GenerateCommand implements Callable<Integer> {
             node.put("completion_tokens", result.usage().completionTokens());
             node.put("reasoning_tokens", result.usage().reasoningTokens());
             node.put("tokens_per_second", Math.round(tokensPerSecond * 10) / 10.0);
+            if (result.answerFormatOk() != null) {
+                node.put("answer_format_ok", result.answerFormatOk());
+            }
             out.println(node);
         } else {
             out.println("--- reasoning ---");
             out.println(result.reasoning());
             out.println("--- answer ---");
             out.println(result.answer() == null ? "(none: " + result.finishReason() + ")" : result.answer());
+            if (result.answerFormatOk() != null) {
+                out.println(result.answerFormatOk() ? "(matches the format)" : "(does NOT match the format)");
+            }
             out.printf(Locale.ROOT, "--- %s, %d prompt + %d generated tokens (%d reasoning), %.1f tok/s ---%n",
                     result.finishReason().name().toLowerCase(Locale.ROOT), result.usage().promptTokens(),
                     result.usage().completionTokens(), result.usage().reasoningTokens(), tokensPerSecond);

@@ -57,7 +57,7 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
             }
         }
         AnswerRecord answer = new AnswerRecord(request.getRequestId(), status, text, finish, usage, timings, model, error,
-                now, metadata, toolCalls);
+                now, metadata, toolCalls, r.answerFormatOk());
         return new Outputs(reasoning, answer);
     }
 
@@ -84,7 +84,7 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
         Map<String, String> metadata = request.getMetadata();
         ReasoningRecord reasoning = new ReasoningRecord(id, "", 0, model, metadata);
         AnswerRecord answer = new AnswerRecord(id, status, null, null, new Usage(0, 0, 0, 0), new Timings(0L, 0L, 0L, 0L),
-                model, message, now, metadata, null);
+                model, message, now, metadata, null, null);
         return new Outputs(reasoning, answer);
     }
 

@@ -6,10 +6,13 @@ import dev.ponder.core.chat.ToolCall;
 import dev.ponder.core.chat.ToolChoice;
 import dev.ponder.core.chat.ToolDefinition;
 import dev.ponder.core.chat.ToolJson;
+import dev.ponder.core.constrain.AnswerConstraint;
+import dev.ponder.core.constrain.ConstraintException;
 import dev.ponder.core.engine.GenerationRequest;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.ReasoningRequest;
+import dev.ponder.schemas.avro.ResponseFormat;
 import dev.ponder.schemas.avro.SamplingOverrides;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -108,12 +111,51 @@ public final class RequestMapper {
         } catch (IllegalArgumentException e) {
             return invalid("sampling: " + e.getMessage());
         }
+        AnswerConstraint format;
+        try {
+            format = responseFormat(r.getResponseFormat());
+        } catch (IllegalArgumentException e) {
+            return invalid("response_format: " + e.getMessage());
+        }
         Instant deadline = r.getDeadline();
         if (deadline != null && !now.isBefore(deadline)) {
             return new Rejected(AnswerStatus.EXPIRED, "the deadline " + deadline + " passed before the job started");
         }
         return new Ready(new GenerationRequest(id, messages, sampling, maxTokens, maxReasoning, r.getStop(),
-                r.getCacheSalt(), deadline, tools, toolChoice));
+                r.getCacheSalt(), deadline, tools, toolChoice, format));
+    }
+
+    /**
+     * The answer constraint a response format asks for, or null for none. It is compiled here once to check it
+     * (well under a millisecond for a usual schema), so that a bad one is rejected before it takes a place in the
+     * engine's queue; the engine compiles it again, once, for its cache. Throws {@link IllegalArgumentException}
+     * (a {@link ConstraintException} for the format itself) with a message for the user.
+     */
+    static AnswerConstraint responseFormat(ResponseFormat f) {
+        if (f == null) {
+            return null;
+        }
+        AnswerConstraint constraint = switch (f.getType()) {
+            case "json_schema" -> new AnswerConstraint.JsonSchema(required(f.getJsonSchema(), "json_schema", "json_schema"));
+            case "regex" -> new AnswerConstraint.Regex(required(f.getRegex(), "regex", "regex"));
+            case "choice" -> {
+                if (f.getChoices() == null || f.getChoices().isEmpty()) {
+                    throw new IllegalArgumentException("type choice needs a non-empty choices list");
+                }
+                yield new AnswerConstraint.Choice(f.getChoices());
+            }
+            default -> throw new IllegalArgumentException("unknown type '" + f.getType()
+                    + "'; use json_schema, regex or choice");
+        };
+        constraint.compile();
+        return constraint;
+    }
+
+    private static String required(String value, String field, String type) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("type " + type + " needs the field " + field);
+        }
+        return value;
     }
 
     /** One turn of the request; {@code index} (from 0) names it in error messages. */

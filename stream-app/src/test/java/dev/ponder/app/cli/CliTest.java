@@ -93,6 +93,20 @@ class CliTest {
     }
 
     @Test
+    void generateHoldsTheAnswerToAFormatAndRejectsAnUnsupportedOne() throws Exception {
+        CliRun r = run("generate", "--model", MODEL, "--prompt", "What is 47 + 38?", "--temperature", "0", "--threads", "2",
+                "--json", "--choice", "yes", "--choice", "no");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.path("answer").asText()).isIn("yes", "no");
+        assertThat(json.path("answer_format_ok").asBoolean()).isTrue();
+        CliRun ref = run("generate", "--model", MODEL, "--prompt", "What is 1 + 1?", "--threads", "2",
+                "--json-schema", "{\"$ref\": \"#/a\"}");
+        assertThat(ref.exitCode()).isEqualTo(1);
+        assertThat(ref.err()).contains("INVALID").contains("'$ref'");
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"inspect", "tokenize", "bench", "generate", "render"}) {
             CliRun r = run(command, "--help");

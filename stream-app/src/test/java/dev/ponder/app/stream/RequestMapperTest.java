@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ponder.app.config.EngineSettings;
 import dev.ponder.app.config.JobSettings;
 import dev.ponder.app.config.ServiceConfig;
+import dev.ponder.core.constrain.AnswerConstraint;
 import dev.ponder.core.engine.GenerationRequest;
+import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.ReasoningRequest;
+import dev.ponder.schemas.avro.ResponseFormat;
 import dev.ponder.schemas.avro.SamplingOverrides;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +50,39 @@ class RequestMapperTest {
         assertThat(((RequestMapper.Rejected) mapper.map(stop, Instant.now())).message()).contains("stop strings");
         ReasoningRequest budget = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setMaxReasoningTokens(-1).build();
         assertThat(((RequestMapper.Rejected) mapper.map(budget, Instant.now())).message()).contains("max_reasoning_tokens");
+    }
+
+    @Test
+    void aResponseFormatBecomesTheRequestsAnswerConstraint() {
+        ReasoningRequest json = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setResponseFormat(
+                ResponseFormat.newBuilder().setType("json_schema").setJsonSchema("{\"type\": \"integer\"}").build()).build();
+        assertThat(((RequestMapper.Ready) mapper.map(json, Instant.now())).request().responseFormat())
+                .isEqualTo(new AnswerConstraint.JsonSchema("{\"type\": \"integer\"}"));
+        ReasoningRequest choice = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setResponseFormat(
+                ResponseFormat.newBuilder().setType("choice").setChoices(List.of("yes", "no")).build()).build();
+        assertThat(((RequestMapper.Ready) mapper.map(choice, Instant.now())).request().responseFormat())
+                .isEqualTo(new AnswerConstraint.Choice(List.of("yes", "no")));
+        ReasoningRequest none = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").build();
+        assertThat(((RequestMapper.Ready) mapper.map(none, Instant.now())).request().responseFormat()).isNull();
+    }
+
+    @Test
+    void aResponseFormatTheServiceCannotHoldIsRejectedNamingWhy() {
+        assertThat(rejection(ResponseFormat.newBuilder().setType("grammar").build()))
+                .isEqualTo("response_format: unknown type 'grammar'; use json_schema, regex or choice");
+        assertThat(rejection(ResponseFormat.newBuilder().setType("choice").setChoices(List.of()).build()))
+                .isEqualTo("response_format: type choice needs a non-empty choices list");
+        assertThat(rejection(ResponseFormat.newBuilder().setType("json_schema")
+                .setJsonSchema("{\"type\": \"integer\", \"multipleOf\": 2}").build()))
+                .startsWith("response_format: ").contains("'multipleOf'");
+        assertThat(rejection(ResponseFormat.newBuilder().setType("regex").setRegex("(a)\\1").build()))
+                .startsWith("response_format: ").contains("backreference");
+    }
+
+    private String rejection(ResponseFormat format) {
+        ReasoningRequest r = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setResponseFormat(format).build();
+        RequestMapper.Rejected rejected = (RequestMapper.Rejected) mapper.map(r, Instant.now());
+        assertThat(rejected.status()).isEqualTo(AnswerStatus.INVALID);
+        return rejected.message();
     }
 }
