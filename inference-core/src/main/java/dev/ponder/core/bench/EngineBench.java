@@ -97,8 +97,11 @@ public final class EngineBench {
             {"type": "object", "properties": {"answer": {"type": "integer", "minimum": 0, "maximum": 999999},
              "notes": {"type": "string"}}, "required": ["answer", "notes"], "additionalProperties": false}""");
 
-    /** Decoding {@code requests} sequences together, free or under an answer format. */
-    public record BatchResult(int requests, long generatedTokens, double seconds, int formatOk) {
+    /**
+     * Decoding {@code requests} sequences together, free or under an answer format; {@code tokens[i]} is what
+     * request i generated.
+     */
+    public record BatchResult(int requests, long generatedTokens, double seconds, int formatOk, int[] tokens) {
         public double tokensPerSecond() {
             return generatedTokens / seconds;
         }
@@ -111,10 +114,32 @@ public final class EngineBench {
      * (its first masks are not), so the rate is that of decoding under masks.
      */
     public BatchResult batch(int count, int maxTokens, AnswerConstraint format) throws Exception {
+        int[] limits = new int[count];
+        Arrays.fill(limits, maxTokens);
+        return batch(limits, format);
+    }
+
+    /**
+     * As {@link #batch(int, int, AnswerConstraint)} with free sequences limited to what the sequences of
+     * {@code held} generated, request by request: on a model that does not end its answers by itself (the
+     * benchmark's random weights) the batch thins out over the steps exactly as it did under the format (whose
+     * answers may end early), so that the two rates compare the cost of the masks alone.
+     */
+    public BatchResult freeMatching(BatchResult held) throws Exception {
+        int[] limits = held.tokens().clone();
+        for (int i = 0; i < limits.length; i++) {
+            limits[i] = Math.max(1, limits[i]);
+        }
+        return batch(limits, null);
+    }
+
+    private BatchResult batch(int[] maxTokens, AnswerConstraint format) throws Exception {
+        int count = maxTokens.length;
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             GenerationRequest r = GenerationRequest.of("batch-" + (format == null ? "free-" : "format-") + i, null,
-                    "Question " + i + ": explain the terms in detail.", SamplingParams.QWQ_DEFAULTS.withSeed(i), maxTokens);
+                    "Question " + i + ": explain the terms in detail.", SamplingParams.QWQ_DEFAULTS.withSeed(i),
+                    maxTokens[i]);
             requests.add(r.withMaxReasoningTokens(1).withResponseFormat(format));
         }
         if (format != null) {
@@ -127,15 +152,17 @@ public final class EngineBench {
         }
         long generated = 0;
         int formatOk = 0;
-        for (CompletableFuture<GenerationResult> f : futures) {
-            GenerationResult r = f.get(30, TimeUnit.MINUTES);
+        int[] tokens = new int[count];
+        for (int i = 0; i < count; i++) {
+            GenerationResult r = futures.get(i).get(30, TimeUnit.MINUTES);
             if (!r.ok()) {
                 throw new IllegalStateException("request " + r.requestId() + " failed: " + r.error());
             }
-            generated += r.usage().completionTokens();
+            tokens[i] = r.usage().completionTokens();
+            generated += tokens[i];
             formatOk += Boolean.TRUE.equals(r.answerFormatOk()) ? 1 : 0;
         }
-        return new BatchResult(count, generated, (System.nanoTime() - start) / 1e9, formatOk);
+        return new BatchResult(count, generated, (System.nanoTime() - start) / 1e9, formatOk, tokens);
     }
 
     private GenerationResult first(GenerationRequest request) throws Exception {
