@@ -147,10 +147,69 @@ public final class Q4_0Format extends BlockFormat {
         return VectorMath.sumStored(buffer, 0);
     }
 
+    /**
+     * {@link #dotSingle4} on vectors of 8 floats: four rows side by side, each exactly as
+     * {@link #dotSingleEightLanes}, one activation load per chunk for four FMAs.
+     */
+    private void dotSingle4EightLanes(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x,
+                                      int xOffset, float[] out, int outOffset, int outRowStep, float[] scratch) {
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            int xi = xOffset + block * BLOCK;
+            float d0 = Float.float16ToFloat(data.get(LE_SHORT, r0 + off));
+            float d1 = Float.float16ToFloat(data.get(LE_SHORT, r1 + off));
+            float d2 = Float.float16ToFloat(data.get(LE_SHORT, r2 + off));
+            float d3 = Float.float16ToFloat(data.get(LE_SHORT, r3 + off));
+            for (int half = 0; half < 16; half += 8) {
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi + half);
+                a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
+                a1 = ((FloatVector) q1.and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
+                a2 = ((FloatVector) q2.and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
+                a3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
+            }
+            // the high nibbles (elements 16..31) after the low ones, chunks in index order as in dotSingleEightLanes
+            for (int half = 0; half < 16; half += 8) {
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + off + QS + half, LITTLE_ENDIAN)
+                        .convertShape(B2I, INTS, 0);
+                FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi + 16 + half);
+                a0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d0).fma(v, a0);
+                a1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d1).fma(v, a1);
+                a2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d2).fma(v, a2);
+                a3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
+    }
+
     /** Four rows side by side, each exactly as {@link #dotSingle}: one activation load per chunk for four FMAs. */
     @Override
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
                               float[] out, int outOffset, int outRowStep, float[] scratch) {
+        if (LANES == 8) {
+            dotSingle4EightLanes(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
+            return;
+        }
         if (LANES != 16) {
             super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
             return;
