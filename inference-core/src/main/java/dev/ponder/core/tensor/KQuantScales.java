@@ -72,6 +72,11 @@ final class KQuantScales {
      * ((w1 >>> 2) & 0x30303030)} (the {@code >>> 2} moves each byte's top two bits to bits 4-5).
      */
     static void unpack(MemorySegment data, long block, float[] out) {
+        unpack(data, block, out, 0);
+    }
+
+    /** As {@link #unpack(MemorySegment, long, float[])}, to {@code out[offset ..]}. */
+    static void unpack(MemorySegment data, long block, float[] out, int offset) {
         int halves = data.get(LE_INT, block);
         float d = Float.float16ToFloat((short) halves);
         float dmin = Float.float16ToFloat((short) (halves >>> 16));
@@ -83,10 +88,10 @@ final class KQuantScales {
         int scalesHigh = (w2 & 0x0F0F0F0F) | ((w0 >>> 2) & 0x30303030);
         int minsHigh = ((w2 >>> 4) & 0x0F0F0F0F) | ((w1 >>> 2) & 0x30303030);
         for (int k = 0; k < 4; k++) {
-            out[k] = d * ((scalesLow >>> (8 * k)) & 0xFF);
-            out[4 + k] = d * ((scalesHigh >>> (8 * k)) & 0xFF);
-            out[8 + k] = dmin * ((minsLow >>> (8 * k)) & 0xFF);
-            out[12 + k] = dmin * ((minsHigh >>> (8 * k)) & 0xFF);
+            out[offset + k] = d * ((scalesLow >>> (8 * k)) & 0xFF);
+            out[offset + 4 + k] = d * ((scalesHigh >>> (8 * k)) & 0xFF);
+            out[offset + 8 + k] = dmin * ((minsLow >>> (8 * k)) & 0xFF);
+            out[offset + 12 + k] = dmin * ((minsHigh >>> (8 * k)) & 0xFF);
         }
     }
 

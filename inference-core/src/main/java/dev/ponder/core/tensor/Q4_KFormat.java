@@ -193,6 +193,66 @@ public final class Q4_KFormat extends BlockFormat {
     }
 
     /**
+     * {@link #dotSingle4} on vectors of 8 floats: four rows side by side, each exactly as
+     * {@link #dotSingleEightLanes}, one activation load per chunk for four FMAs; the rows' scales and mins are
+     * unpacked per super-block into {@code scratch[16k ..]}.
+     */
+    private void dotSingle4EightLanes(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x,
+                                      int xOffset, float[] out, int outOffset, int outRowStep, float[] scratch) {
+        FloatVector a0 = FloatVector.zero(VectorMath.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = rowOffset, r1 = rowOffset + rowStep, r2 = rowOffset + 2 * rowStep, r3 = rowOffset + 3 * rowStep;
+        float[] sm = scratch;
+        for (int block = 0; block < cols / BLOCK; block++) {
+            long off = (long) block * BLOCK_BYTES;
+            KQuantScales.unpack(data, r0 + off, sm, 0);
+            KQuantScales.unpack(data, r1 + off, sm, 16);
+            KQuantScales.unpack(data, r2 + off, sm, 32);
+            KQuantScales.unpack(data, r3 + off, sm, 48);
+            for (int pair = 0; pair < 4; pair++) {
+                long qs = off + QS + 32L * pair;
+                int xi = xOffset + block * BLOCK + 64 * pair;
+                int lo = 2 * pair, hi = 2 * pair + 1;
+                for (int c = 0; c < 32; c += 8) {
+                    FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi + c);
+                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).and(0x0F).convert(I2F, 0)).mul(sm[lo]).sub(sm[8 + lo]).fma(v, a0);
+                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).and(0x0F).convert(I2F, 0)).mul(sm[16 + lo]).sub(sm[24 + lo])
+                            .fma(v, a1);
+                    a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).and(0x0F).convert(I2F, 0)).mul(sm[32 + lo]).sub(sm[40 + lo])
+                            .fma(v, a2);
+                    a3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).and(0x0F).convert(I2F, 0)).mul(sm[48 + lo]).sub(sm[56 + lo])
+                            .fma(v, a3);
+                }
+                // the high nibbles (sub-block 2p + 1) after the low ones, chunks in index order
+                for (int c = 0; c < 32; c += 8) {
+                    FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi + 32 + c);
+                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).lanewise(LSHR, 4).and(0x0F).convert(I2F, 0))
+                            .mul(sm[hi]).sub(sm[8 + hi]).fma(v, a0);
+                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).lanewise(LSHR, 4).and(0x0F).convert(I2F, 0))
+                            .mul(sm[16 + hi]).sub(sm[24 + hi]).fma(v, a1);
+                    a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).lanewise(LSHR, 4).and(0x0F).convert(I2F, 0))
+                            .mul(sm[32 + hi]).sub(sm[40 + hi]).fma(v, a2);
+                    a3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + qs + c, LITTLE_ENDIAN)
+                            .convertShape(B2I, INTS, 0)).lanewise(LSHR, 4).and(0x0F).convert(I2F, 0))
+                            .mul(sm[48 + hi]).sub(sm[56 + hi]).fma(v, a3);
+                }
+            }
+        }
+        float[] buffer = PackedBytes.accumulatorBuffer(scratch);
+        a0.intoArray(buffer, 0);
+        a1.intoArray(buffer, LANES);
+        a2.intoArray(buffer, 2 * LANES);
+        a3.intoArray(buffer, 3 * LANES);
+        PackedBytes.finish4(buffer, out, outOffset, outRowStep);
+    }
+
+    /**
      * Four rows side by side, each exactly as {@link #dotSingle}: four independent FMA chains, one activation
      * load per chunk for the four rows. A sub-block's sixteen possible weights {@code scale * q - min} are
      * computed once as a table (the same two float operations as the reference, so the same bits) and each
@@ -203,6 +263,10 @@ public final class Q4_KFormat extends BlockFormat {
     @Override
     protected void dotSingle4(MemorySegment data, long rowOffset, long rowStep, int cols, float[] x, int xOffset,
                               float[] out, int outOffset, int outRowStep, float[] scratch) {
+        if (LANES == 8 && scratch.length >= 64) {
+            dotSingle4EightLanes(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
+            return;
+        }
         if (LANES != 16 || scratch.length < 64) {
             super.dotSingle4(data, rowOffset, rowStep, cols, x, xOffset, out, outOffset, outRowStep, scratch);
             return;
