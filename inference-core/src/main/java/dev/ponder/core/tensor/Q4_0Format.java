@@ -178,8 +178,8 @@ public final class Q4_0Format extends BlockFormat {
                 a3 = ((FloatVector) q3.and(0x0F).sub(8).convert(I2F, 0)).mul(d3).fma(v, a3);
             }
             // the high nibbles (elements 16..31) after the low ones, chunks in index order as in dotSingleEightLanes
-            // (the bytes are loaded again rather than kept: eight more live vectors would spill on AVX2's 16 registers,
-            // and the second load comes from the first-level cache)
+            // (the bytes are loaded again rather than kept: keeping them means eight more live vectors beside the four
+            // accumulators, against AVX2's 16 registers; the second load comes from the first-level cache)
             for (int half = 0; half < 16; half += 8) {
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + off + QS + half, LITTLE_ENDIAN)
                         .convertShape(B2I, INTS, 0);

@@ -227,8 +227,8 @@ public final class Q4_KFormat extends BlockFormat {
                             .fma(v, a3);
                 }
                 // the high nibbles (sub-block 2p + 1) after the low ones, chunks in index order
-                // (the bytes are loaded again rather than kept: eight more live vectors would spill on AVX2's 16 registers,
-                // and the second load comes from the first-level cache)
+                // (the bytes are loaded again rather than kept: keeping them means eight more live vectors beside the four
+                // accumulators, against AVX2's 16 registers; the second load comes from the first-level cache)
                 for (int c = 0; c < 32; c += 8) {
                     FloatVector v = FloatVector.fromArray(VectorMath.F, x, xi + 32 + c);
                     a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + qs + c, LITTLE_ENDIAN)
