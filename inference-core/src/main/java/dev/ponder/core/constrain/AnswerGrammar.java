@@ -18,11 +18,13 @@ public final class AnswerGrammar {
     private final ByteDfa dfa;
     private final AnswerVocabulary vocabulary;
     private final AtomicReferenceArray<TokenMask> masks;
+    private final AtomicReferenceArray<TokenMask> closingMasks;
 
     public AnswerGrammar(ByteDfa dfa, AnswerVocabulary vocabulary) {
         this.dfa = dfa;
         this.vocabulary = vocabulary;
         this.masks = new AtomicReferenceArray<>(dfa.stateCount());
+        this.closingMasks = new AtomicReferenceArray<>(dfa.stateCount());
     }
 
     public ByteDfa dfa() {
@@ -52,6 +54,21 @@ public final class AnswerGrammar {
         if (mask == null) {
             mask = computeMask(state);
             masks.compareAndSet(state, null, mask);
+        }
+        return mask;
+    }
+
+    /**
+     * The tokens that bring the answer strictly nearer to a complete match (fewer bytes left to the nearest
+     * accepting state), plus the end-of-turn tokens in an accepting state: what an answer about to run out of
+     * tokens may take, so that it still ends valid. Never empty in a live state (the first byte of a shortest
+     * completion is a token of its own in a byte-level vocabulary). Cached like {@link #tokenMask}.
+     */
+    TokenMask closingMask(int state) {
+        TokenMask mask = closingMasks.get(state);
+        if (mask == null) {
+            mask = computeClosingMask(state);
+            closingMasks.compareAndSet(state, null, mask);
         }
         return mask;
     }
@@ -92,6 +109,24 @@ public final class AnswerGrammar {
     /** Whether the mask of {@code state} is computed already. */
     public boolean isComputed(int state) {
         return masks.get(state) != null;
+    }
+
+    private TokenMask computeClosingMask(int state) {
+        long[] allowed = tokenMask(state).bits();
+        long[] mask = new long[allowed.length];
+        int left = dfa.bytesToAccept(state);
+        for (int w = 0; w < allowed.length; w++) {
+            for (long word = allowed[w]; word != 0; word &= word - 1) {
+                int id = (w << 6) + Long.numberOfTrailingZeros(word);
+                byte[] bytes = vocabulary.bytes(id);
+                boolean nearer = bytes == null ? left == 0 // an end-of-turn token, allowed only where the answer may end
+                        : dfa.bytesToAccept(dfa.walk(state, bytes)) < left;
+                if (nearer) {
+                    mask[w] |= 1L << id;
+                }
+            }
+        }
+        return new TokenMask(mask, vocabulary.size());
     }
 
     private TokenMask computeMask(int state) {

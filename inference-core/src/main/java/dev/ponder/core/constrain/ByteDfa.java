@@ -23,11 +23,58 @@ public final class ByteDfa {
     private final int[] next;
     private final boolean[] accepting;
     private final int start;
+    /** Per state, the fewest bytes that complete a match from it (0 in an accepting state). */
+    private final int[] bytesToAccept;
 
     private ByteDfa(int[] next, boolean[] accepting, int start) {
         this.next = next;
         this.accepting = accepting;
         this.start = start;
+        this.bytesToAccept = shortestCompletions(next, accepting);
+    }
+
+    /**
+     * Breadth first from the accepting states over reversed transitions. Every kept state is live, so every
+     * state gets a finite distance.
+     */
+    private static int[] shortestCompletions(int[] next, boolean[] accepting) {
+        int states = accepting.length;
+        int[] distance = new int[states];
+        Arrays.fill(distance, Integer.MAX_VALUE);
+        List<List<Integer>> predecessors = new ArrayList<>(states);
+        for (int s = 0; s < states; s++) {
+            predecessors.add(new ArrayList<>());
+        }
+        for (int s = 0; s < states; s++) {
+            for (int b = 0; b < 256; b++) {
+                int t = next[(s << 8) | b];
+                if (t != DEAD) {
+                    predecessors.get(t).add(s);
+                }
+            }
+        }
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        for (int s = 0; s < states; s++) {
+            if (accepting[s]) {
+                distance[s] = 0;
+                queue.add(s);
+            }
+        }
+        while (!queue.isEmpty()) {
+            int t = queue.poll();
+            for (int s : predecessors.get(t)) {
+                if (distance[s] == Integer.MAX_VALUE) {
+                    distance[s] = distance[t] + 1;
+                    queue.add(s);
+                }
+            }
+        }
+        return distance;
+    }
+
+    /** The fewest bytes that, read from {@code state}, complete a match (0 when it is accepting). */
+    public int bytesToAccept(int state) {
+        return bytesToAccept[state];
     }
 
     /** Compiles a pattern (see {@link RegexParser} for the syntax); throws {@link ConstraintException}. */

@@ -30,6 +30,23 @@ public final class ConstrainedAnswer implements LogitProcessor {
         grammar.tokenMask(state).apply(logits, offset, vocabSize);
     }
 
+    /**
+     * Like {@link #mask}, but for an answer about to run out of tokens: leaves only the tokens that bring it
+     * strictly nearer to a complete match (and the end of turn once it is complete), so that an answer given at
+     * least {@link #bytesToComplete()} + 1 tokens always ends valid.
+     */
+    public void maskClosing(float[] logits, int offset, int vocabSize) {
+        if (ended) {
+            throw new IllegalStateException("the answer has ended; nothing may follow");
+        }
+        grammar.closingMask(state).apply(logits, offset, vocabSize);
+    }
+
+    /** The fewest bytes that complete the answer from here (0 when it may end now). */
+    public int bytesToComplete() {
+        return grammar.dfa().bytesToAccept(state);
+    }
+
     @Override
     public void process(float[] logits, int offset, int vocabSize, TokenHistory generated) {
         mask(logits, offset, vocabSize);

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -218,8 +219,9 @@ public final class Engine implements Generator, AutoCloseable {
             }
         }
         ReasoningTracker tracker = new ReasoningTracker(thinkOpenId, thinkCloseId, prompt.opensThinking());
+        SampleGroup group = request.samples() > 1 ? new SampleGroup(request, future) : null;
         Sequence seq = new Sequence(request, prompt.ids(), prompt.opensThinking(), sampler, tracker,
-                tokenizer.streamingDecoder(), future, grammar);
+                tokenizer.streamingDecoder(), future, grammar, group, 0);
         if (inFlight.putIfAbsent(request.id(), seq) != null) {
             future.complete(GenerationResult.failed(request.id(), FinishReason.INVALID,
                     "a request with id '" + request.id() + "' is already in flight", prompt.ids().length));
@@ -248,6 +250,13 @@ public final class Engine implements Generator, AutoCloseable {
         if (request.maxReasoningTokens() < 0) {
             return "max_reasoning_tokens must be 0 (no budget) or positive, not " + request.maxReasoningTokens();
         }
+        if (request.samples() < 1 || request.samples() > GenerationRequest.MAX_SAMPLES) {
+            return "n (samples) must be 1 to " + GenerationRequest.MAX_SAMPLES + ", not " + request.samples();
+        }
+        if (request.samples() > config.maxRunning()) {
+            return "n = " + request.samples() + " samples is more than this engine runs at once (max running "
+                    + config.maxRunning() + ")";
+        }
         if (thinkCloseId < 0 && request.maxReasoningTokens() > 0) {
             return "this model's vocabulary has no </think> token, so a reasoning budget cannot be applied";
         }
@@ -262,6 +271,9 @@ public final class Engine implements Generator, AutoCloseable {
             return false;
         }
         seq.cancelled = true;
+        if (seq.group != null) {
+            seq.group.cancel();
+        }
         LockSupport.unpark(thread);
         return true;
     }
@@ -351,6 +363,9 @@ public final class Engine implements Generator, AutoCloseable {
         scheduler.onComputed(plan);
         for (int row = 0; row < sampled.size(); row++) {
             Sequence seq = sampled.get(row);
+            if (seq.group != null && !seq.group.forked()) {
+                fork(seq, logits, row * vocab);
+            }
             FinishReason reason = outputs.onLogits(seq, logits, row * vocab);
             if (reason != null) {
                 finish(seq, reason, null);
@@ -363,6 +378,43 @@ public final class Engine implements Generator, AutoCloseable {
         prefillTokens += plan.prefillTokens();
         decodeTokens += sampled.size();
         publishCounts();
+    }
+
+    /**
+     * Starts the other chains of a request of several samples, when its prompt is computed and its first token is
+     * due: each shares the prompt's KV (full blocks shared, the last one copied) and draws its first token from a
+     * copy of the same logits with its own sampler. A chain that finds no block for its copy waits at the head of
+     * the queue instead and computes the rest of the prompt after its shared blocks; batch invariance makes its
+     * logits the same.
+     */
+    private void fork(Sequence root, float[] logits, int offset) {
+        SampleGroup group = root.group;
+        group.markForked();
+        for (int i = 1; i < group.size(); i++) {
+            Sequence chain = newChain(root, i);
+            if (!blocks.fork(root.blocks, chain.blocks, root.computed, kv::copyBlock)) {
+                scheduler.addFork(chain, false);
+                continue;
+            }
+            chain.computed = root.computed;
+            scheduler.addFork(chain, true);
+            float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+            FinishReason reason = outputs.onLogits(chain, row, 0);
+            if (reason != null) {
+                finish(chain, reason, null);
+            }
+        }
+    }
+
+    private Sequence newChain(Sequence root, int index) {
+        GenerationRequest request = root.request;
+        Sequence chain = new Sequence(request, Arrays.copyOf(root.tokens, root.promptLength), root.promptOpensThinking,
+                new Sampler(request.sampling().withSeed(request.sampleSeed(index))),
+                new ReasoningTracker(thinkOpenId, thinkCloseId, root.promptOpensThinking), tokenizer.streamingDecoder(),
+                root.future, root.grammar, root.group, index);
+        chain.cachedPromptTokens = root.cachedPromptTokens; // the prefix cache's statistics count a request once
+        chain.admittedNanos = root.admittedNanos;
+        return chain;
     }
 
     private void publishCounts() {
@@ -378,7 +430,14 @@ public final class Engine implements Generator, AutoCloseable {
     }
 
     private void complete(Sequence seq, GenerationResult result) {
-        inFlight.remove(seq.id(), seq);
+        SampleGroup group = seq.group;
+        if (group != null && group.forked()) {
+            if (!group.record(seq.sampleIndex, result)) {
+                return; // other chains of the request still run
+            }
+            result = group.combined();
+        }
+        inFlight.computeIfPresent(seq.id(), (id, held) -> held == seq || group != null && held.group == group ? null : held);
         inFlightCount.decrementAndGet();
         completed++;
         publishCounts();
@@ -397,7 +456,9 @@ public final class Engine implements Generator, AutoCloseable {
 
     private void handBackAll() {
         for (Sequence seq : scheduler.all()) {
-            handedBack.add(seq.request);
+            if (seq.group == null || handedBack.stream().noneMatch(r -> r == seq.group.request)) {
+                handedBack.add(seq.request); // a request of several samples once, whichever of its chains remain
+            }
             finish(seq, FinishReason.CANCELLED, "handed back: the engine shut down before the request finished");
         }
     }

@@ -63,9 +63,11 @@ final class OutputProcessor {
     FinishReason onLogits(Sequence seq, float[] logits, int offset) {
         GenerationRequest request = seq.request;
         boolean constrained = seq.answer != null && seq.reasoning.phase() == ReasoningTracker.Phase.ANSWERING;
-        boolean mayOpenThought = constrained && mayOpenThought(seq);
+        boolean closing = constrained && tokensLeft(seq) <= seq.answer.bytesToComplete() + 1;
+        boolean mayOpenThought = constrained && !closing && mayOpenThought(seq);
         int token;
-        if (request.maxReasoningTokens() > 0 && seq.reasoning.budgetExhausted(request.maxReasoningTokens())) {
+        if (request.maxReasoningTokens() > 0 && seq.reasoning.budgetExhausted(request.maxReasoningTokens())
+                || mustCloseThoughtForAnswer(seq)) {
             token = thinkCloseId;
             seq.sampler.accept(token);
             seq.reasoningBudgetHit = true;
@@ -74,7 +76,7 @@ final class OutputProcessor {
             seq.sampler.accept(token);
         } else {
             if (constrained) {
-                maskAnswer(seq, logits, offset, mayOpenThought);
+                maskAnswer(seq, logits, offset, mayOpenThought, closing);
             }
             token = seq.sampler.sample(logits, offset, vocab);
         }
@@ -117,9 +119,36 @@ final class OutputProcessor {
         return thinkOpenId >= 0 && !seq.promptOpensThinking && seq.generated() == 0;
     }
 
-    private void maskAnswer(Sequence seq, float[] logits, int offset, boolean keepThinkOpen) {
+    /**
+     * Tokens the sequence may still generate, this one included: the request's limit or the context's, whichever
+     * comes first. The end-of-turn token takes none of them.
+     */
+    private int tokensLeft(Sequence seq) {
+        return Math.min(seq.request.maxTokens() - seq.generated(), contextLength - seq.size);
+    }
+
+    /**
+     * Whether a sequence under a response format, still thinking, has only the tokens left for the closing tag and
+     * the shortest valid answer: the engine then closes the thought itself, so that the answer is never cut short
+     * by the token limit (an answer it could not end would not validate).
+     */
+    private boolean mustCloseThoughtForAnswer(Sequence seq) {
+        return seq.answer != null && thinkCloseId >= 0 && seq.reasoning.phase() == ReasoningTracker.Phase.THINKING
+                && tokensLeft(seq) <= seq.grammar.dfa().bytesToAccept(seq.grammar.dfa().start()) + 2;
+    }
+
+    /**
+     * Masks the tokens the answer may not take. Once the tokens left are just enough for the answer's shortest
+     * completion ({@code closing}), only tokens that bring it nearer to one remain: the answer then ends valid
+     * within the limit, the way the reasoning budget ends a thought.
+     */
+    private void maskAnswer(Sequence seq, float[] logits, int offset, boolean keepThinkOpen, boolean closing) {
         float thinkOpen = keepThinkOpen ? logits[offset + thinkOpenId] : 0;
-        seq.answer.mask(logits, offset, vocab);
+        if (closing) {
+            seq.answer.maskClosing(logits, offset, vocab);
+        } else {
+            seq.answer.mask(logits, offset, vocab);
+        }
         if (keepThinkOpen) {
             logits[offset + thinkOpenId] = thinkOpen;
         }

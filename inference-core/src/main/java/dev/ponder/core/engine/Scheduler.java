@@ -37,6 +37,18 @@ final class Scheduler {
         waiting.addLast(seq);
     }
 
+    /**
+     * Adds a chain forked from a running one: into the batch when it shares its KV already ({@code running}), else
+     * at the head of the queue, to be admitted on the prefix cache and compute what it could not share.
+     */
+    void addFork(Sequence fork, boolean running) {
+        if (running) {
+            this.running.add(fork);
+        } else {
+            waiting.addFirst(fork);
+        }
+    }
+
     /** Takes a sequence out of the queue or the batch and frees its KV blocks (it finished, or is handed back). */
     void remove(Sequence seq) {
         if (!running.remove(seq)) {
@@ -119,7 +131,7 @@ final class Scheduler {
     }
 
     private static FinishReason interruption(Sequence seq, Instant now) {
-        if (seq.cancelled) {
+        if (seq.isCancelled()) {
             return FinishReason.CANCELLED;
         }
         Instant deadline = seq.request.deadline();
@@ -128,11 +140,13 @@ final class Scheduler {
 
     /** Moves waiting requests into the running set, in queue order, while the batch and the KV cache have room. */
     private void admit() {
-        while (!waiting.isEmpty() && running.size() < maxRunning) {
+        int slots = occupiedSlots();
+        while (!waiting.isEmpty() && slots + waiting.peekFirst().batchSlots() <= maxRunning) {
             Sequence seq = waiting.peekFirst();
             PrefixHit hit = kv.findCachedPrefix(seq.tokens, seq.size, seq.request.cacheSalt());
-            // Keep one block of headroom per running sequence so that admitting does not force preemptions.
-            if (!kv.fits(hit, seq.size, running.size())) {
+            // Keep one block of headroom per running sequence (and per chain still to fork) so that admitting
+            // does not force preemptions.
+            if (!kv.fits(hit, seq.size, slots + seq.batchSlots() - 1)) {
                 break;
             }
             waiting.pollFirst();
@@ -145,7 +159,17 @@ final class Scheduler {
                 cachedPromptTokens += seq.cachedPromptTokens;
             }
             running.add(seq);
+            slots += seq.batchSlots();
         }
+    }
+
+    /** Places in the batch the running sequences hold, counting the chains they are still to fork. */
+    private int occupiedSlots() {
+        int slots = 0;
+        for (Sequence seq : running) {
+            slots += seq.batchSlots();
+        }
+        return slots;
     }
 
     /** Decode tokens first (one per generating sequence), then prefill chunks, under the step's token budget. */

@@ -50,6 +50,10 @@ final class Sequence {
     long firstTokenNanos = -1;
     boolean reasoningBudgetHit;
     volatile boolean cancelled;
+    /** The request's chains when it asks for several samples; null for one. */
+    final SampleGroup group;
+    /** This chain's number within {@link #group} (0: the chain that computes the prompt). */
+    final int sampleIndex;
 
     Sequence(GenerationRequest request, int[] promptIds, boolean promptOpensThinking, Sampler sampler,
              ReasoningTracker reasoning, StreamingDecoder decoder, CompletableFuture<GenerationResult> future) {
@@ -60,6 +64,15 @@ final class Sequence {
     Sequence(GenerationRequest request, int[] promptIds, boolean promptOpensThinking, Sampler sampler,
              ReasoningTracker reasoning, StreamingDecoder decoder, CompletableFuture<GenerationResult> future,
              AnswerGrammar grammar) {
+        this(request, promptIds, promptOpensThinking, sampler, reasoning, decoder, future, grammar, null, 0);
+    }
+
+    /** Chain {@code sampleIndex} of {@code group}, a request of several samples. */
+    Sequence(GenerationRequest request, int[] promptIds, boolean promptOpensThinking, Sampler sampler,
+             ReasoningTracker reasoning, StreamingDecoder decoder, CompletableFuture<GenerationResult> future,
+             AnswerGrammar grammar, SampleGroup group, int sampleIndex) {
+        this.group = group;
+        this.sampleIndex = sampleIndex;
         this.grammar = grammar;
         this.answer = grammar == null ? null : grammar.newAnswer();
         this.request = request;
@@ -73,6 +86,19 @@ final class Sequence {
         this.tokens = Arrays.copyOf(promptIds, promptIds.length + 64);
         this.size = promptIds.length;
         this.submittedNanos = System.nanoTime();
+    }
+
+    /** Whether the request was called off (for a chain of several, any of them: cancelling is per request). */
+    boolean isCancelled() {
+        return cancelled || group != null && group.cancelled();
+    }
+
+    /**
+     * How many places in the batch this sequence takes now: a request of several samples whose chains are not
+     * forked yet holds one for each of them, so the forks always find room.
+     */
+    int batchSlots() {
+        return group != null && !group.forked() ? group.size() : 1;
     }
 
     String id() {

@@ -102,6 +102,17 @@ public final class BlockManager {
         return Arrays.copyOf(hits, n);
     }
 
+    /**
+     * References once more a block that a sequence holds, for a sequence forked from it; cached or not, it then
+     * stays until both have released it.
+     */
+    public void retainHeld(int block) {
+        if (pool.refCount(block) == 0) {
+            throw new IllegalStateException("block " + block + " is held by no sequence");
+        }
+        pool.retain(block);
+    }
+
     /** References a cached block once more for a sequence (a prefix hit), marking it as just used. */
     public void retainCached(int block) {
         if (!cache.isCached(block)) {

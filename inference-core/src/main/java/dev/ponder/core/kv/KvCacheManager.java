@@ -118,6 +118,46 @@ public final class KvCacheManager {
         }
     }
 
+    /** Copies the keys and values of one block into another (the model's KV storage does it). */
+    @FunctionalInterface
+    public interface BlockCopier {
+        void copy(int from, int to);
+    }
+
+    /**
+     * Gives an empty table the first {@code tokens} tokens of {@code parent}'s KV, for a sequence forked from it:
+     * the full blocks are shared (each referenced once more, and named in the fork's table as in the parent's), the
+     * partly filled last block is copied into a block of the fork's own, since both will write into
+     * it. Returns false, with the table left empty, when no block is free for the copy.
+     */
+    public boolean fork(BlockTable parent, BlockTable child, int tokens, BlockCopier copier) {
+        if (child.size() != 0) {
+            throw new IllegalStateException("a fork goes into an empty block table, not one of " + child.size() + " blocks");
+        }
+        int full = tokens / blockSize;
+        if (parent.namedBlocks() < full) {
+            throw new IllegalStateException("the parent's full blocks are not all committed: " + parent.namedBlocks()
+                    + " of " + full);
+        }
+        int partial = -1;
+        if (tokens % blockSize != 0) {
+            partial = blocks.allocate();
+            if (partial < 0) {
+                return false;
+            }
+            copier.copy(parent.block(full), partial);
+        }
+        for (int i = 0; i < full; i++) {
+            blocks.retainHeld(parent.block(i));
+            child.add(parent.block(i));
+            child.addKey(parent.key(i));
+        }
+        if (partial >= 0) {
+            child.add(partial);
+        }
+        return true;
+    }
+
     /** Drops the table's references (cached blocks stay for reuse) and empties it. */
     public void free(BlockTable table) {
         for (int i = 0; i < table.size(); i++) {

@@ -17,6 +17,21 @@ class ByteDfaTest {
         "\\S", "[a-c]", "[^a0]", "[0-9_]", "[é€]", "[^é]", "\\-", "[a\\-c]", "\\u00e9", "\\x41"};
 
     @Test
+    void theBytesToAcceptAreTheShortestCompletion() {
+        ByteDfa integer = ByteDfa.fromRegex("-?[0-9]+");
+        assertThat(integer.bytesToAccept(integer.start())).isEqualTo(1);
+        int minus = integer.next(integer.start(), '-');
+        assertThat(integer.bytesToAccept(minus)).isEqualTo(1);
+        assertThat(integer.bytesToAccept(integer.next(minus, '4'))).isZero();
+        ByteDfa choice = ByteDfa.fromRegex("(abcdef|xy)z{2}");
+        assertThat(choice.bytesToAccept(choice.start())).isEqualTo(4);
+        assertThat(choice.bytesToAccept(choice.walk(choice.start(), "ab".getBytes(StandardCharsets.UTF_8)))).isEqualTo(6);
+        // a multi-byte character counts its bytes
+        ByteDfa euro = ByteDfa.fromRegex("€+");
+        assertThat(euro.bytesToAccept(euro.start())).isEqualTo(3);
+    }
+
+    @Test
     void randomPatternsAgreeWithJavaUtilRegex() {
         Random random = new Random(15);
         int matchedSomething = 0;

@@ -81,4 +81,52 @@ class KvCacheManagerTest {
         assertThat(kv.fits(hit, 9, 2)).as("counting the hit's blocks as spare would say yes").isFalse();
         assertThat(kv.fits(hit, 13, 1)).isFalse();
     }
+
+    @Test
+    void aForkSharesTheFullBlocksAndCopiesThePartlyFilledOne() {
+        KvCacheManager kv = new KvCacheManager(BS, 6);
+        int[] prompt = BlockManagerTest.range(1, 10); // 10 tokens: two full blocks and two tokens in a third
+        BlockTable parent = computed(kv, prompt);
+        assertThat(parent.toArray()).containsExactly(0, 1, 2);
+        java.util.List<int[]> copies = new java.util.ArrayList<>();
+        BlockTable child = new BlockTable();
+        assertThat(kv.fork(parent, child, prompt.length, (from, to) -> copies.add(new int[] {from, to}))).isTrue();
+        assertThat(child.toArray()).containsExactly(0, 1, 3);
+        assertThat(child.namedBlocks()).isEqualTo(2);
+        assertThat(copies).containsExactly(new int[] {2, 3});
+        assertThat(kv.refCount(0)).isEqualTo(2);
+        assertThat(kv.refCount(1)).isEqualTo(2);
+        assertThat(kv.refCount(2)).isEqualTo(1);
+        assertThat(kv.refCount(3)).isEqualTo(1);
+        // the child goes on into a block of its own and names its blocks after the shared ones
+        int[] childTokens = java.util.Arrays.copyOf(prompt, 12);
+        childTokens[10] = 50;
+        childTokens[11] = 51;
+        assertThat(kv.allocate(child, 12)).isTrue();
+        kv.commitFullBlocks(child, childTokens, 12, null);
+        assertThat(child.namedBlocks()).isEqualTo(3);
+        // the parent's end leaves the shared blocks to the child
+        kv.free(parent);
+        assertThat(kv.refCount(0)).isEqualTo(1);
+        assertThat(kv.refCount(2)).isZero();
+        kv.free(child);
+        assertThat(kv.used()).isZero();
+    }
+
+    @Test
+    void aForkAtABlockBoundaryCopiesNothingAndOneWithoutAFreeBlockTakesNothing() {
+        KvCacheManager kv = new KvCacheManager(BS, 3);
+        BlockTable parent = computed(kv, BlockManagerTest.range(1, 8));
+        BlockTable even = new BlockTable();
+        assertThat(kv.fork(parent, even, 8, (from, to) -> {
+            throw new AssertionError("no block to copy at a boundary");
+        })).isTrue();
+        assertThat(even.toArray()).containsExactly(0, 1);
+        BlockTable odd = new BlockTable();
+        BlockTable filler = new BlockTable();
+        assertThat(kv.allocate(filler, 1)).isTrue(); // the last free block
+        assertThat(kv.fork(parent, odd, 7, (from, to) -> { })).isFalse();
+        assertThat(odd.size()).isZero();
+        assertThat(kv.refCount(0)).isEqualTo(2);
+    }
 }

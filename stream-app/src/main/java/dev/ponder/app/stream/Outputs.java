@@ -5,9 +5,12 @@ import dev.ponder.core.chat.ToolChoice;
 import dev.ponder.core.chat.ToolDefinition;
 import dev.ponder.core.engine.FinishReason;
 import dev.ponder.core.engine.GenerationResult;
+import dev.ponder.schemas.avro.AnswerChoice;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
 import dev.ponder.schemas.avro.AnswerToolCall;
+import dev.ponder.schemas.avro.AnswerVote;
+import dev.ponder.schemas.avro.ReasoningChain;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.Timings;
@@ -35,7 +38,7 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
         };
         Map<String, String> metadata = request.getMetadata();
         ReasoningRecord reasoning = new ReasoningRecord(request.getRequestId(), r.reasoning() == null ? "" : r.reasoning(),
-                r.usage().reasoningTokens(), model, metadata);
+                r.usage().reasoningTokens(), model, metadata, chains(r));
         String text = r.answer();
         String finish = finishReason(r.finishReason(), !request.getStop().isEmpty());
         List<AnswerToolCall> toolCalls = null;
@@ -57,8 +60,31 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
             }
         }
         AnswerRecord answer = new AnswerRecord(request.getRequestId(), status, text, finish, usage, timings, model, error,
-                now, metadata, toolCalls, r.answerFormatOk());
+                now, metadata, toolCalls, r.answerFormatOk(), choices(r, !request.getStop().isEmpty()), vote(r));
         return new Outputs(reasoning, answer);
+    }
+
+    /** Each chain's reasoning for a job of several samples; null for one. */
+    static List<ReasoningChain> chains(GenerationResult r) {
+        if (r.choices() == null) {
+            return null;
+        }
+        return r.choices().stream().map(c -> new ReasoningChain(c.index(), c.reasoning() == null ? "" : c.reasoning(),
+                c.reasoningTokens())).toList();
+    }
+
+    /** Each chain's answer for a job of several samples; null for one. */
+    static List<AnswerChoice> choices(GenerationResult r, boolean hadStopStrings) {
+        if (r.choices() == null) {
+            return null;
+        }
+        return r.choices().stream().map(c -> new AnswerChoice(c.index(), status(c.finishReason()), c.answer(),
+                finishReason(c.finishReason(), hadStopStrings), c.reasoningTokens(), c.answerTokens(), c.answerFormatOk(),
+                c.error())).toList();
+    }
+
+    static AnswerVote vote(GenerationResult r) {
+        return r.vote() == null ? null : new AnswerVote(r.vote().answer(), r.vote().count(), r.vote().counted());
     }
 
     /**
@@ -82,9 +108,9 @@ public record Outputs(ReasoningRecord reasoning, AnswerRecord answer) {
     public static Outputs rejected(ReasoningRequest request, AnswerStatus status, String message, String model, Instant now) {
         String id = request.getRequestId() == null ? "" : request.getRequestId();
         Map<String, String> metadata = request.getMetadata();
-        ReasoningRecord reasoning = new ReasoningRecord(id, "", 0, model, metadata);
+        ReasoningRecord reasoning = new ReasoningRecord(id, "", 0, model, metadata, null);
         AnswerRecord answer = new AnswerRecord(id, status, null, null, new Usage(0, 0, 0, 0), new Timings(0L, 0L, 0L, 0L),
-                model, message, now, metadata, null, null);
+                model, message, now, metadata, null, null, null, null);
         return new Outputs(reasoning, answer);
     }
 

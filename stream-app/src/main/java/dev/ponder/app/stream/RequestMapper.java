@@ -117,12 +117,16 @@ public final class RequestMapper {
         } catch (IllegalArgumentException e) {
             return invalid("response_format: " + e.getMessage());
         }
+        int samples = r.getN() == null ? 1 : r.getN();
+        if (samples < 1 || samples > GenerationRequest.MAX_SAMPLES) {
+            return invalid("n must be 1 to " + GenerationRequest.MAX_SAMPLES + ", not " + samples);
+        }
         Instant deadline = r.getDeadline();
         if (deadline != null && !now.isBefore(deadline)) {
             return new Rejected(AnswerStatus.EXPIRED, "the deadline " + deadline + " passed before the job started");
         }
         return new Ready(new GenerationRequest(id, messages, sampling, maxTokens, maxReasoning, r.getStop(),
-                r.getCacheSalt(), deadline, tools, toolChoice, format));
+                r.getCacheSalt(), deadline, tools, toolChoice, format, samples));
     }
 
     /**
