@@ -1,6 +1,7 @@
 package dev.ponder.app.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ponder.core.constrain.AnswerConstraint;
 import dev.ponder.core.engine.Engine;
@@ -63,6 +64,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Compute threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--n", defaultValue = "1", paramLabel = "N",
+            description = "Sample N chains from the one prompt (1 to 16) and vote on their answers (default: ${DEFAULT-VALUE}).")
+    int samples;
+
     /** At most one answer format: a JSON schema, a regex or a list of choices. */
     @CommandLine.ArgGroup(exclusive = true)
     AnswerFormat format;
@@ -92,13 +97,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        EngineConfig config = EngineConfig.defaults().withMaxRunning(1).withKv(16, 256L << 20);
+        EngineConfig config = EngineConfig.defaults().withMaxRunning(Math.max(1, samples)).withKv(16, 256L << 20);
         if (threads != null) {
             config = config.withThreads(threads);
         }
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, 0, 0, seed);
         GenerationRequest request = new GenerationRequest("cli", GenerationRequest.messages(system, prompt), sampling,
-                maxTokens, maxReasoningTokens, stop, null, null).withResponseFormat(format == null ? null : format.constraint());
+                maxTokens, maxReasoningTokens, stop, null, null).withResponseFormat(format == null ? null : format.constraint())
+                .withSamples(samples);
         GenerationResult result;
         try (Engine engine = Engine.open(modelOption.resolve(), config)) {
             CompletableFuture<GenerationResult> future = engine.submit(request);
@@ -135,6 +141,21 @@ final class GenerateCommand implements Callable<Integer> {
             if (result.answerFormatOk() != null) {
                 node.put("answer_format_ok", result.answerFormatOk());
             }
+            if (result.choices() != null) {
+                ArrayNode choices = node.putArray("choices");
+                for (GenerationResult.Choice c : result.choices()) {
+                    ObjectNode choice = choices.addObject();
+                    choice.put("index", c.index());
+                    choice.put("answer", c.answer());
+                    choice.put("finish_reason", c.finishReason().name().toLowerCase(Locale.ROOT));
+                    choice.put("reasoning_tokens", c.reasoningTokens());
+                    choice.put("answer_tokens", c.answerTokens());
+                }
+                if (result.vote() != null) {
+                    node.putObject("vote").put("answer", result.vote().answer()).put("count", result.vote().count())
+                            .put("counted", result.vote().counted());
+                }
+            }
             out.println(node);
         } else {
             out.println("--- reasoning ---");
@@ -143,6 +164,16 @@ final class GenerateCommand implements Callable<Integer> {
             out.println(result.answer() == null ? "(none: " + result.finishReason() + ")" : result.answer());
             if (result.answerFormatOk() != null) {
                 out.println(result.answerFormatOk() ? "(matches the format)" : "(does NOT match the format)");
+            }
+            if (result.choices() != null) {
+                out.println("--- chains ---");
+                for (GenerationResult.Choice c : result.choices()) {
+                    out.printf(Locale.ROOT, "%d: %s  [%s, %d reasoning tokens]%n", c.index(), c.answer(),
+                            c.finishReason().name().toLowerCase(Locale.ROOT), c.reasoningTokens());
+                }
+                out.println(result.vote() == null ? "vote: none (no chain gave an answer that counts)"
+                        : "vote: " + result.vote().answer() + " (" + result.vote().count() + " of " + result.vote().counted()
+                                + ")");
             }
             out.printf(Locale.ROOT, "--- %s, %d prompt + %d generated tokens (%d reasoning), %.1f tok/s ---%n",
                     result.finishReason().name().toLowerCase(Locale.ROOT), result.usage().promptTokens(),

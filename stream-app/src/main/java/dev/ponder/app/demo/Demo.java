@@ -5,11 +5,14 @@ import dev.ponder.app.service.PonderService;
 import dev.ponder.core.bench.ArithmeticProblems;
 import dev.ponder.core.bench.Percentiles;
 import dev.ponder.core.engine.EngineStats;
+import dev.ponder.schemas.avro.AnswerChoice;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.AnswerVote;
 import dev.ponder.schemas.avro.ChatMessage;
 import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
+import dev.ponder.schemas.avro.ResponseFormat;
 import dev.ponder.schemas.avro.SamplingOverrides;
 import dev.ponder.schemas.avro.ToolDefinition;
 import dev.ponder.schemas.serde.SpecificAvroSerde;
@@ -49,6 +52,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Demo {
     /** The request id of the demo's tool-calling job. */
     static final String TOOL_JOB = "demo-tool";
+    /** The request id of the demo's structured job: five chains, a format for the answer, and their vote. */
+    static final String STRUCTURED_JOB = "demo-structured";
+    private static final String STRUCTURED_QUESTION = "What is 318 + 407?";
+    private static final String STRUCTURED_REGEX = "The answer is -?[0-9]+\\.";
     /** The demo's settings. */
     public record Options(int jobs, long seed, String model, Integer threads, int badRecords, Duration timeout,
                           boolean printJobs) {
@@ -113,6 +120,7 @@ public final class Demo {
                 producer.send(new ProducerRecord<>(config.string("topics.requests"), id, request));
             }
             producer.send(new ProducerRecord<>(config.string("topics.requests"), TOOL_JOB, toolJob()));
+            producer.send(new ProducerRecord<>(config.string("topics.requests"), STRUCTURED_JOB, structuredJob()));
             producer.flush();
         }
         sendBadRecords(bootstrap, config.string("topics.requests"));
@@ -129,12 +137,13 @@ public final class Demo {
         long promptTokens = 0;
         long cachedPromptTokens = 0;
         AnswerRecord toolAnswer = null;
+        AnswerRecord structuredAnswer = null;
         long deadline = System.nanoTime() + options.timeout().toNanos();
         try (KafkaConsumer<String, Object> consumer = consumer(bootstrap)) {
             consumer.subscribe(List.of(config.string("topics.reasoning"), config.string("topics.answers"),
                     config.string("topics.dead.letter")));
-            while ((answerCounts.size() < problems.size() || deadLettered < options.badRecords() || toolAnswer == null)
-                    && System.nanoTime() < deadline) {
+            while ((answerCounts.size() < problems.size() || deadLettered < options.badRecords() || toolAnswer == null
+                    || structuredAnswer == null) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.topic().equals(config.string("topics.dead.letter"))) {
                         deadLettered++;
@@ -150,6 +159,13 @@ public final class Demo {
                             cachedPromptTokens += a.getUsage().getCachedPromptTokens();
                         }
                         toolAnswer = a;
+                        continue;
+                    } else if (record.value() instanceof AnswerRecord a && a.getRequestId().equals(STRUCTURED_JOB)) {
+                        if (structuredAnswer == null) {
+                            promptTokens += a.getUsage().getPromptTokens();
+                            cachedPromptTokens += a.getUsage().getCachedPromptTokens();
+                        }
+                        structuredAnswer = a;
                         continue;
                     } else if (record.value() instanceof AnswerRecord a) {
                         id = a.getRequestId();
@@ -177,6 +193,7 @@ public final class Demo {
         }
         if (options.printJobs()) {
             printToolJob(toolAnswer);
+            printStructuredJob(structuredAnswer);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         int duplicates = (int) answerCounts.values().stream().filter(c -> c > 1).count();
@@ -202,6 +219,40 @@ public final class Demo {
         List<ChatMessage> conversation = List.of(new ChatMessage("user", "What is 48 + 27?", null, null));
         return ReasoningRequest.newBuilder().setRequestId(TOOL_JOB).setMessages(conversation).setTools(List.of(add))
                 .setMaxTokens(256).setSampling(SamplingOverrides.newBuilder().setTemperature(0f).build()).build();
+    }
+
+    /**
+     * A structured job, beside the arithmetic ones (and not counted with them): five chains sampled hot from one
+     * prompt (self-consistency), each answer held to a regular expression of the model's own sentence, and the
+     * majority of their answers.
+     */
+    private static ReasoningRequest structuredJob() {
+        ResponseFormat format = ResponseFormat.newBuilder().setType("regex").setRegex(STRUCTURED_REGEX).build();
+        return ReasoningRequest.newBuilder().setRequestId(STRUCTURED_JOB).setPrompt(STRUCTURED_QUESTION)
+                .setSystem(ArithmeticProblems.SYSTEM_PROMPT).setMaxTokens(256).setN(5).setResponseFormat(format)
+                .setSampling(SamplingOverrides.newBuilder().setTemperature(1.6f).setTopP(1f).setTopK(0).setSeed(8L).build())
+                .build();
+    }
+
+    private void printStructuredJob(AnswerRecord a) {
+        out.printf(Locale.ROOT, "[structured job] %s: %s  (n = 5 chains at temperature 1.6, answer held to /%s/)%n",
+                STRUCTURED_JOB, STRUCTURED_QUESTION, STRUCTURED_REGEX);
+        if (a == null) {
+            out.println("    => (no answer before the time limit)");
+        } else if (a.getChoices() == null) {
+            out.printf(Locale.ROOT, "    => %s  [%s: %s]%n", a.getAnswer(), a.getStatus(), a.getError());
+        } else {
+            for (AnswerChoice c : a.getChoices()) {
+                out.printf(Locale.ROOT, "    chain %d: %s  [%s, %d reasoning tokens, format %s]%n", c.getIndex(),
+                        c.getAnswer(), c.getStatus(), c.getReasoningTokens(),
+                        Boolean.TRUE.equals(c.getAnswerFormatOk()) ? "ok" : "NOT ok");
+            }
+            AnswerVote vote = a.getVote();
+            out.printf(Locale.ROOT, "    => vote: %s  (%s)%n", vote == null ? "none" : vote.getAnswer(),
+                    vote == null ? "no chain gave an answer that counts"
+                            : vote.getCount() + " of " + vote.getCounted() + " chains");
+        }
+        out.flush();
     }
 
     private void printToolJob(AnswerRecord a) {

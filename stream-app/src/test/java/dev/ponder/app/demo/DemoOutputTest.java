@@ -40,6 +40,11 @@ class DemoOutputTest {
         // the tool-calling job went through the service and was answered (in text: the tiny model calls no tools)
         assertThat(lines).anyMatch(l -> l.startsWith("[tool job] demo-tool"))
                 .anyMatch(l -> l.startsWith("    => The answer is 75.  [OK, finish reason eos, 0 tool calls]"));
+        // the structured job: five chains from one prompt, each answer held to the regex, and their vote
+        assertThat(lines).anyMatch(l -> l.startsWith("[structured job] demo-structured: What is 318 + 407?"));
+        assertThat(lines.stream().filter(l -> l.matches("    chain [0-4]: The answer is -?[0-9]+\\.  \\[OK, [0-9]+ reasoning"
+                + " tokens, format ok]"))).hasSize(5);
+        assertThat(lines).anyMatch(l -> l.matches("    => vote: The answer is 725\\.  \\([3-5] of 5 chains\\)"));
         assertThat(lines).as("third-party lines").noneMatch(l -> THIRD_PARTY.matcher(l).find() && !l.contains(" d.p."));
     }
 }

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.app.testing.Jobs;
 import dev.ponder.app.testing.Results;
 import dev.ponder.app.testing.TestSetup;
+import dev.ponder.schemas.avro.AnswerChoice;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.ReasoningChain;
+import dev.ponder.schemas.avro.ReasoningRecord;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.ResponseFormat;
+import dev.ponder.schemas.avro.SamplingOverrides;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +51,11 @@ class ResponseFormatPipelineTest {
                     job("ref", "What is 1 + 1?").setResponseFormat(
                             format("json_schema", "{\"$ref\": \"#/definitions/a\"}", null, null)).build(),
                     job("bad-regex", "What is 1 + 1?").setResponseFormat(format("regex", null, "(\\d+", null)).build(),
-                    job("no-schema", "What is 1 + 1?").setResponseFormat(format("json_schema", null, null, null)).build());
+                    job("no-schema", "What is 1 + 1?").setResponseFormat(format("json_schema", null, null, null)).build(),
+                    job("vote", "What is 318 + 407?").setN(5).setResponseFormat(
+                            format("regex", null, "The answer is -?[0-9]+\\.", null)).setSampling(SamplingOverrides
+                            .newBuilder().setTemperature(1.6f).setTopK(0).setTopP(1f).setSeed(8L).build()).build(),
+                    job("too-many", "What is 1 + 1?").setN(17).build());
             Jobs.send(setup.requests, setup.registryUrl, requests);
             assertThat(results.awaitAnswers(requests.size(), Duration.ofMinutes(2))).isTrue();
 
@@ -76,6 +84,29 @@ class ResponseFormatPipelineTest {
             assertThat(results.answer("bad-regex").getError()).startsWith("response_format: ");
             assertThat(results.answer("no-schema").getError())
                     .isEqualTo("response_format: type json_schema needs the field json_schema");
+
+            // five chains from one prompt: each answer in the format, the vote, and every chain's reasoning
+            AnswerRecord vote = results.answer("vote");
+            assertThat(vote.getStatus()).isEqualTo(AnswerStatus.OK);
+            assertThat(vote.getChoices()).hasSize(5);
+            assertThat(vote.getChoices()).extracting(AnswerChoice::getIndex).containsExactly(0, 1, 2, 3, 4);
+            assertThat(vote.getChoices()).allSatisfy(c -> {
+                assertThat(c.getAnswer()).matches("The answer is -?[0-9]+\\.");
+                assertThat(c.getAnswerFormatOk()).isTrue();
+                assertThat(c.getFinishReason()).isEqualTo("eos");
+            });
+            assertThat(vote.getVote().getCounted()).isEqualTo(5);
+            assertThat(vote.getVote().getCount()).isGreaterThanOrEqualTo(2);
+            assertThat(vote.getAnswer()).isEqualTo(vote.getVote().getAnswer());
+            assertThat(vote.getUsage().getReasoningTokens())
+                    .isEqualTo(vote.getChoices().stream().mapToInt(AnswerChoice::getReasoningTokens).sum());
+            ReasoningRecord chains = results.reasoning.stream().map(o -> o.value())
+                    .filter(r -> r.getRequestId().equals("vote")).findFirst().orElseThrow();
+            assertThat(chains.getChains()).hasSize(5);
+            assertThat(chains.getChains()).extracting(ReasoningChain::getReasoning).allSatisfy(t -> assertThat(t).isNotBlank());
+            assertThat(chains.getChains()).extracting(ReasoningChain::getReasoning).contains(chains.getReasoning());
+            assertThat(results.answer("too-many").getStatus()).isEqualTo(AnswerStatus.INVALID);
+            assertThat(results.answer("too-many").getError()).isEqualTo("n must be 1 to 16, not 17");
         }
     }
 }

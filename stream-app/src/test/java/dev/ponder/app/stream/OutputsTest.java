@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.core.engine.FinishReason;
 import dev.ponder.core.engine.GenerationResult;
+import dev.ponder.schemas.avro.AnswerChoice;
 import dev.ponder.schemas.avro.AnswerRecord;
 import dev.ponder.schemas.avro.AnswerStatus;
+import dev.ponder.schemas.avro.AnswerVote;
+import dev.ponder.schemas.avro.ReasoningChain;
 import dev.ponder.schemas.avro.ReasoningRequest;
 import dev.ponder.schemas.avro.ToolDefinition;
 import java.time.Instant;
@@ -70,5 +73,34 @@ class OutputsTest {
             assertThat(a.getToolCalls()).isNull();
             assertThat(a.getFinishReason()).isEqualTo("eos");
         }
+    }
+
+    @Test
+    void aJobOfSeveralSamplesCarriesEveryChainAndTheVote() {
+        ReasoningRequest request = ReasoningRequest.newBuilder().setRequestId("n3").setPrompt("What is 2 + 2?").setN(3).build();
+        List<GenerationResult.Choice> choices = List.of(
+                new GenerationResult.Choice(0, "think a", "4", FinishReason.STOP, 7, 2, new int[0], false, null, null),
+                new GenerationResult.Choice(1, "think b", "5", FinishReason.STOP, 9, 2, new int[0], false, null, null),
+                new GenerationResult.Choice(2, "think c", null, FinishReason.REASONING_LENGTH, 20, 0, new int[0], false,
+                        null, null));
+        GenerationResult result = new GenerationResult("n3", "think a", "4", FinishReason.STOP,
+                new GenerationResult.Usage(10, 0, 36, 4), new GenerationResult.Timings(1, 2, 3), new int[0], false, null,
+                null, choices, new GenerationResult.Vote("4", 1, 2));
+        Outputs out = Outputs.of(request, result, "tiny", 0, Instant.ofEpochMilli(100));
+        AnswerRecord a = out.answer();
+        assertThat(a.getAnswer()).isEqualTo("4");
+        assertThat(a.getChoices()).extracting(AnswerChoice::getStatus)
+                .containsExactly(AnswerStatus.OK, AnswerStatus.OK, AnswerStatus.LENGTH);
+        assertThat(a.getChoices()).extracting(AnswerChoice::getFinishReason).containsExactly("eos", "eos", "length");
+        assertThat(a.getChoices().get(2).getAnswer()).isNull();
+        assertThat(a.getVote()).isEqualTo(new AnswerVote("4", 1, 2));
+        assertThat(out.reasoning().getReasoning()).isEqualTo("think a");
+        assertThat(out.reasoning().getChains()).extracting(ReasoningChain::getReasoning)
+                .containsExactly("think a", "think b", "think c");
+        assertThat(out.reasoning().getChains()).extracting(ReasoningChain::getReasoningTokens).containsExactly(7, 9, 20);
+        // one chain: neither field
+        AnswerRecord single = answer(request("one").build(), "The answer is 4.", FinishReason.STOP);
+        assertThat(single.getChoices()).isNull();
+        assertThat(single.getVote()).isNull();
     }
 }

@@ -53,6 +53,19 @@ class RequestMapperTest {
     }
 
     @Test
+    void nSamplesAreMappedAndOutsideOneToSixteenRejected() {
+        ReasoningRequest five = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setN(5).build();
+        assertThat(((RequestMapper.Ready) mapper.map(five, Instant.now())).request().samples()).isEqualTo(5);
+        ReasoningRequest unset = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").build();
+        assertThat(((RequestMapper.Ready) mapper.map(unset, Instant.now())).request().samples()).isEqualTo(1);
+        for (int n : new int[] {0, -1, 17}) {
+            ReasoningRequest bad = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setN(n).build();
+            assertThat(((RequestMapper.Rejected) mapper.map(bad, Instant.now())).message())
+                    .isEqualTo("n must be 1 to 16, not " + n);
+        }
+    }
+
+    @Test
     void aResponseFormatBecomesTheRequestsAnswerConstraint() {
         ReasoningRequest json = ReasoningRequest.newBuilder().setRequestId("a").setPrompt("x").setResponseFormat(
                 ResponseFormat.newBuilder().setType("json_schema").setJsonSchema("{\"type\": \"integer\"}").build()).build();
