@@ -118,6 +118,10 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
         int batch = x.count();
         for (int g = fromGroup; g < toGroup; g++) {
             int v = 0;
+            if (x.panels() > 0 && hasPanelKernel()) {
+                multiplyPanels(g, x, y, yStride, yOffset);
+                v = x.panels() * QuantizedVectors.PANEL;
+            }
             for (; v + 4 <= batch; v += 4) {
                 dot4(g, x, v, y, yStride, yOffset);
             }
@@ -125,6 +129,22 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
                 dot1(g, x, v, y, yOffset + v * yStride);
             }
         }
+    }
+
+    /** The switch of the panel kernels: {@code -Dponder.integer.panels=false} leaves prompts to the four-vector kernel. */
+    static final boolean PANELS = !"false".equalsIgnoreCase(System.getProperty("ponder.integer.panels", "true"));
+
+    /**
+     * Whether this format has a kernel for panels of vectors (prompts: the vectors in the lanes, the weights
+     * broadcast); {@link Matrix} then quantizes the vectors with their panel layout.
+     */
+    boolean hasPanelKernel() {
+        return false;
+    }
+
+    /** Group {@code g} of rows with the whole panels of {@code x} (only where {@link #hasPanelKernel}). */
+    void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no panel kernel");
     }
 
     /** One group of rows with vector {@code v}: results to {@code y[yAt + 32 * g ..]}. */

@@ -142,7 +142,8 @@ public final class Matrix {
      */
     public void multiply(float[] x, int xStride, int batch, float[] y, int yStride, int yOffset, Parallel parallel) {
         if (integer != null) {
-            QuantizedVectors quantized = QUANTIZED.get().quantize(x, xStride, batch, cols, parallel);
+            QuantizedVectors quantized = QUANTIZED.get().quantize(x, xStride, batch, cols, parallel,
+                    integer.hasPanelKernel());
             int groups = integer.groups();
             int grain = Math.max(1, DECODE_GRAIN / IntegerWeights.GROUP);
             parallel.forRange(groups, grain, (start, end, worker) ->
@@ -196,7 +197,11 @@ public final class Matrix {
             }
             return;
         }
-        QuantizedVectors quantized = QUANTIZED.get().quantize(x, cols, batch, cols, parallel);
+        boolean panels = true;
+        for (Matrix m : matrices) {
+            panels &= m.integer.hasPanelKernel();
+        }
+        QuantizedVectors quantized = QUANTIZED.get().quantize(x, cols, batch, cols, parallel, panels);
         int[] firstGroup = new int[matrices.length + 1];
         for (int i = 0; i < matrices.length; i++) {
             firstGroup[i + 1] = firstGroup[i] + matrices[i].integer.groups();

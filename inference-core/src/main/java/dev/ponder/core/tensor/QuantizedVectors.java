@@ -19,6 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class QuantizedVectors {
     public static final int BLOCK = 32;
+    /**
+     * Vectors per panel: the prompt kernels take the vectors in the lanes, two 32-lane vectors of 16-bit integers
+     * (see {@link #panelQuants()}).
+     */
+    public static final int PANEL = 64;
     /** Below this many vectors the quantization runs on the calling thread (one vector takes about a microsecond). */
     private static final int PARALLEL_FROM = 8;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -33,6 +38,9 @@ public final class QuantizedVectors {
     private int[] sums = new int[0];
     private int cols;
     private int count;
+    private int panels;
+    private short[] panelQuants = new short[0];
+    private float[] panelScales = new float[0];
 
     public QuantizedVectors() {
         this(false);
@@ -70,12 +78,36 @@ public final class QuantizedVectors {
         return count;
     }
 
+    /** Whole panels of {@value #PANEL} vectors laid out by {@link #panelQuants()}: 0 unless quantized with panels. */
+    public int panels() {
+        return panels;
+    }
+
+    /**
+     * The integers of the first {@code panels() * PANEL} vectors transposed, panel by panel: element k of vector
+     * {@code p * PANEL + i} is at {@code panelQuants()[(p * cols() + k) * PANEL + i]}, so that one load gives element
+     * k of 32 vectors.
+     */
+    public short[] panelQuants() {
+        return panelQuants;
+    }
+
+    /** The scales the same way: block b of vector {@code p * PANEL + i} at {@code panelScales()[(p * blocks() + b) * PANEL + i]}. */
+    public float[] panelScales() {
+        return panelScales;
+    }
+
     /**
      * Quantizes {@code batch} vectors of {@code cols} elements, vector b starting at {@code x[b * xStride]},
      * reusing this object's arrays when they are large enough; on the pool when there are many vectors
      * ({@code parallel} may be null: then on the calling thread).
      */
     public QuantizedVectors quantize(float[] x, int xStride, int batch, int cols, Parallel parallel) {
+        return quantize(x, xStride, batch, cols, parallel, false);
+    }
+
+    /** As above; with {@code withPanels}, also the panel layout of the whole panels among the vectors. */
+    public QuantizedVectors quantize(float[] x, int xStride, int batch, int cols, Parallel parallel, boolean withPanels) {
         if (cols % BLOCK != 0) {
             throw new IllegalArgumentException("vectors of " + cols + " elements are not whole blocks of " + BLOCK);
         }
@@ -88,6 +120,11 @@ public final class QuantizedVectors {
         if (scales.length < batch * blocks) {
             scales = new float[batch * blocks];
             sums = new int[batch * blocks];
+        }
+        this.panels = withPanels ? batch / PANEL : 0;
+        if (panelQuants.length < panels * PANEL * cols) {
+            panelQuants = new short[panels * PANEL * cols];
+            panelScales = new float[panels * PANEL * blocks];
         }
         if (parallel == null || batch < PARALLEL_FROM || parallel.threads() == 1) {
             quantizeVectors(x, xStride, 0, batch);
@@ -103,6 +140,25 @@ public final class QuantizedVectors {
             for (int b = 0; b < blocks; b++) {
                 quantizeBlock(x, v * xStride + b * BLOCK, v * cols + b * BLOCK, v * blocks + b);
             }
+            if (v < panels * PANEL) {
+                transposeIntoPanel(v);
+            }
+        }
+    }
+
+    /** Copies vector v's integers and scales into its lane of its panel. */
+    private void transposeIntoPanel(int v) {
+        int blocks = cols / BLOCK;
+        int p = v / PANEL;
+        int lane = v % PANEL;
+        int to = p * cols * PANEL + lane;
+        int from = v * cols;
+        for (int k = 0; k < cols; k++) {
+            panelQuants[to + k * PANEL] = quants[from + k];
+        }
+        int scalesTo = p * blocks * PANEL + lane;
+        for (int b = 0; b < blocks; b++) {
+            panelScales[scalesTo + b * PANEL] = scales[v * blocks + b];
         }
     }
 

@@ -27,7 +27,9 @@ class SelfConsistencyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        engine = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2).withMaxRunning(32));
+        // a KV budget of its own: the test JVM holds several engines' caches until they are collected
+        engine = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2).withMaxRunning(32)
+                .withKv(16, 128L << 20));
     }
 
     @AfterAll
@@ -157,7 +159,7 @@ class SelfConsistencyTest {
             assertThat(r.error()).contains("n (samples) must be 1 to 16");
         }
         try (Engine small = new Engine(engine.model(), engine.tokenizer(), templateOf(engine),
-                EngineConfig.defaults().withThreads(2).withMaxRunning(4))) {
+                EngineConfig.defaults().withThreads(2).withMaxRunning(4).withKv(16, 16L << 20))) {
             GenerationResult r = run(small, GenerationRequest.of("n8", null, "What is 1 + 1?", SAMPLED, 32).withSamples(8));
             assertThat(r.finishReason()).isEqualTo(FinishReason.INVALID);
             assertThat(r.error()).contains("more than this engine runs at once (max running 4)");

@@ -124,7 +124,9 @@ class MatrixTest {
         MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
         Matrix matrix = new Matrix("w", format, data, rows, cols, integerPath);
         assertThat(matrix.usesIntegerPath()).isEqualTo(integerPath && IntegerWeights.supported());
-        for (int batch : new int[] {1, 2, 3, 5, 23}) {
+        // The integer path also takes panels of 64 vectors in the lanes (prompts): one panel, two and some left over.
+        int[] batches = matrix.usesIntegerPath() ? new int[] {1, 2, 3, 5, 23, 64, 133} : new int[] {1, 2, 3, 5, 23};
+        for (int batch : batches) {
             int xStride = cols + 2;
             float[] x = FormatFixtures.randomVector(batch * xStride, rnd);
             // Outputs side by side at an offset, as the model lays out q, k and v.
