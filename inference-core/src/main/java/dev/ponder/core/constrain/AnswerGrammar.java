@@ -2,6 +2,7 @@ package dev.ponder.core.constrain;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntFunction;
 
 /**
  * A compiled answer constraint over a model's vocabulary: the automaton, and for each automaton state
@@ -50,10 +51,15 @@ public final class AnswerGrammar {
     }
 
     TokenMask tokenMask(int state) {
-        TokenMask mask = masks.get(state);
+        return cached(masks, state, this::computeMask);
+    }
+
+    /** The mask of {@code state} in {@code cache}, computed and stored on first use (a race computes it twice, equal). */
+    private static TokenMask cached(AtomicReferenceArray<TokenMask> cache, int state, IntFunction<TokenMask> compute) {
+        TokenMask mask = cache.get(state);
         if (mask == null) {
-            mask = computeMask(state);
-            masks.compareAndSet(state, null, mask);
+            mask = compute.apply(state);
+            cache.compareAndSet(state, null, mask);
         }
         return mask;
     }
@@ -64,13 +70,13 @@ public final class AnswerGrammar {
      * tokens may take, so that it still ends valid. Never empty in a live state (the first byte of a shortest
      * completion is a token of its own in a byte-level vocabulary). Cached like {@link #tokenMask}.
      */
-    TokenMask closingMask(int state) {
-        TokenMask mask = closingMasks.get(state);
-        if (mask == null) {
-            mask = computeClosingMask(state);
-            closingMasks.compareAndSet(state, null, mask);
-        }
-        return mask;
+    TokenMask closingTokenMask(int state) {
+        return cached(closingMasks, state, this::computeClosingMask);
+    }
+
+    /** {@link #closingTokenMask}'s bits, as {@link #mask} gives the others. Not to be modified. */
+    public long[] closingMask(int state) {
+        return closingTokenMask(state).bits();
     }
 
     /** Computes the masks of every state now (for example on a worker thread before decoding starts). */

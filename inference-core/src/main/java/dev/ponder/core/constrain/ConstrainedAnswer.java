@@ -39,7 +39,7 @@ public final class ConstrainedAnswer implements LogitProcessor {
         if (ended) {
             throw new IllegalStateException("the answer has ended; nothing may follow");
         }
-        grammar.closingMask(state).apply(logits, offset, vocabSize);
+        grammar.closingTokenMask(state).apply(logits, offset, vocabSize);
     }
 
     /** The fewest bytes that complete the answer from here (0 when it may end now). */

@@ -50,6 +50,31 @@ class TokenMaskTest {
     }
 
     @Test
+    void aClosingMaskKeepsExactlyTheAllowedTokensThatBringTheAnswerNearerToItsEnd() {
+        AnswerVocabulary vocabulary = QwenVocabulary.get();
+        Tokenizer tokenizer = QwenVocabulary.tokenizer();
+        for (ByteDfa dfa : List.of(Constraints.jsonSchema(ANSWER_SCHEMA), Constraints.regex("-?[0-9]+"),
+                Constraints.choice(List.of("Paris", "París", "東京")))) {
+            AnswerGrammar grammar = new AnswerGrammar(dfa, vocabulary);
+            for (int state = 0; state < dfa.stateCount(); state++) {
+                long[] mask = grammar.mask(state);
+                long[] closing = grammar.closingMask(state);
+                int kept = 0;
+                for (int id = 0; id < vocabulary.size(); id++) {
+                    boolean allowed = (mask[id >>> 6] >>> id & 1) != 0;
+                    boolean expected = allowed && (vocabulary.isEndOfTurn(id) ? dfa.bytesToAccept(state) == 0
+                            : dfa.bytesToAccept(dfa.walk(state, tokenizer.tokenBytes(id))) < dfa.bytesToAccept(state));
+                    boolean inClosing = (closing[id >>> 6] >>> id & 1) != 0;
+                    assertThat(inClosing).as("state %d token %d %s", state, id, tokenizer.tokenText(id)).isEqualTo(expected);
+                    kept += inClosing ? 1 : 0;
+                }
+                // never a dead end: an answer steered this way always reaches its end
+                assertThat(kept).as("state %d keeps something", state).isPositive();
+            }
+        }
+    }
+
+    @Test
     void applyingAMaskRefusesExactlyTheTokensOutsideItAndLeavesTheRestAlone() {
         AnswerVocabulary vocabulary = QwenVocabulary.get();
         SplittableRandom random = new SplittableRandom(5);

@@ -238,6 +238,12 @@ class ConstrainedAnswerEngineTest {
                             + " compile alone %.1f ms, masks of its %d states %.0f ms (%.1f ms a state)%n",
                     (compiled - start) / 1e6, (compiledAgain - compiled) / 1e6, states, (masks - compiledAgain) / 1e6,
                     (masks - compiledAgain) / 1e6 / states);
+            long closingStart = System.nanoTime();
+            for (int state = 0; state < fresh.dfa().stateCount(); state++) {
+                fresh.closingMask(state);
+            }
+            System.out.printf("closing masks (near the token limit) of the same %d states: %.1f ms%n", states,
+                    (System.nanoTime() - closingStart) / 1e6);
             assertThat(grammars.grammarFor(new AnswerConstraint.JsonSchema(
                     ((AnswerConstraint.JsonSchema) ANSWER_OBJECT).schemaJson()))).isSameAs(first);
             assertThat(states).isEqualTo(fresh.dfa().stateCount());
