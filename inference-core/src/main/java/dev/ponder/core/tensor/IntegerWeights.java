@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
  * 1.8x the float FMA rate here (BENCHMARKS.md), and 4-bit weights need no conversion to float.
  */
-public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
+public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, IntegerQ5_0 {
     /** Rows per group: the 16-bit lanes of one 512-bit vector. */
     static final int GROUP = 32;
     static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
@@ -32,6 +32,7 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
     /** 32 bytes: one run of one byte per row of a group. */
     static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final int rows;
@@ -73,16 +74,26 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
      */
     static final boolean Q4_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q4_k");
 
+    /**
+     * Q5_0's kernels are exact and faster for batches (on the q4_k mix, whose matrices are mostly Q5_0: prompts
+     * +9%, 4 sequences +18%, 16 sequences +12%) but slower for one sequence (-15%): its weights are repacked one
+     * byte each (the GGUF block takes 5.5 bits), and single-sequence decode is bound by the bytes read. Off unless
+     * {@code -Dponder.integer.q5_0=true} (for a service that runs many sequences at once), since the path a
+     * matrix takes cannot depend on the batch (batch invariance). BENCHMARKS.md has the figures.
+     */
+    static final boolean Q5_0_IN_MODELS = Boolean.getBoolean("ponder.integer.q5_0");
+
     /** Whether matrices of {@code type} take the integer path (then {@link #of} repacks them). */
     public static boolean hasIntegerPath(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K && Q4_K_IN_MODELS;
+        return type == GgmlType.Q4_0 || type == GgmlType.Q5_0 && Q5_0_IN_MODELS || type == GgmlType.Q4_K && Q4_K_IN_MODELS;
     }
 
-    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0 or Q4_K, GGUF layout) off the heap. */
+    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0, Q4_K or Q5_0, GGUF layout) off the heap. */
     public static IntegerWeights of(GgmlType type, MemorySegment data, int rows, int cols) {
         return switch (type) {
             case Q4_0 -> new IntegerQ4_0(data, rows, cols);
             case Q4_K -> new IntegerQ4_K(data, rows, cols);
+            case Q5_0 -> new IntegerQ5_0(data, rows, cols);
             default -> throw new IllegalArgumentException(type + " has no integer path");
         };
     }
@@ -96,6 +107,7 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K {
         return switch (type) {
             case Q4_0 -> IntegerQ4_0.referenceDot(data, rowOffset, cols, x, v);
             case Q4_K -> IntegerQ4_K.referenceDot(data, rowOffset, cols, x, v);
+            case Q5_0 -> IntegerQ5_0.referenceDot(data, rowOffset, cols, x, v);
             default -> throw new IllegalArgumentException(type + " has no integer path");
         };
     }

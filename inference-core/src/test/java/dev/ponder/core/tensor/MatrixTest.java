@@ -57,7 +57,7 @@ class MatrixTest {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_0}) {
             int rows = 96;
             int cols = 1024;
             Random rnd = new Random(type.id());
@@ -86,33 +86,35 @@ class MatrixTest {
         check(type, rows, cols, false);
     }
 
-    /** Q4_K's integer kernels (off in models for now, see IntegerWeights) against their reference, bit for bit. */
+    /** The integer kernels of Q4_K and Q5_0 (off in models by default, see IntegerWeights) against their reference, bit for bit. */
     @Test
-    void q4kIntegerKernelsGiveTheirReferenceBits() {
+    void integerKernelsOffInModelsGiveTheirReferenceBits() {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (int rows : new int[] {37, 64}) {
-            int cols = 512;
-            Random rnd = new Random(rows);
-            MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(GgmlType.Q4_K, rows * cols, rnd));
-            IntegerWeights weights = IntegerWeights.of(GgmlType.Q4_K, data, rows, cols);
-            long rowBytes = GgmlType.Q4_K.byteSize(cols);
-            for (int batch : new int[] {1, 2, 3, 5, 9}) {
-                QuantizedVectors x = new QuantizedVectors().quantize(FormatFixtures.randomVector(batch * cols, rnd), cols,
-                        batch, cols, null);
-                int yStride = rows + 3;
-                float[] y = new float[batch * yStride];
-                Arrays.fill(y, Float.NaN);
-                weights.multiply(x, y, yStride, 1, 0, weights.groups());
-                for (int b = 0; b < batch; b++) {
-                    for (int r = 0; r < rows; r++) {
-                        float expected = IntegerWeights.referenceDot(GgmlType.Q4_K, data, r * rowBytes, cols, x, b);
-                        assertThat(Float.floatToRawIntBits(y[1 + b * yStride + r]))
-                                .as("Q4_K %d rows, batch %d: row %d vector %d", rows, batch, r, b)
-                                .isEqualTo(Float.floatToRawIntBits(expected));
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0}) {
+            for (int rows : new int[] {37, 64}) {
+                int cols = 512;
+                Random rnd = new Random(rows);
+                MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
+                IntegerWeights weights = IntegerWeights.of(type, data, rows, cols);
+                long rowBytes = type.byteSize(cols);
+                for (int batch : new int[] {1, 2, 3, 5, 9}) {
+                    QuantizedVectors x = new QuantizedVectors().quantize(FormatFixtures.randomVector(batch * cols, rnd),
+                            cols, batch, cols, null);
+                    int yStride = rows + 3;
+                    float[] y = new float[batch * yStride];
+                    Arrays.fill(y, Float.NaN);
+                    weights.multiply(x, y, yStride, 1, 0, weights.groups());
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            float expected = IntegerWeights.referenceDot(type, data, r * rowBytes, cols, x, b);
+                            assertThat(Float.floatToRawIntBits(y[1 + b * yStride + r]))
+                                    .as("%s %d rows, batch %d: row %d vector %d", type, rows, batch, r, b)
+                                    .isEqualTo(Float.floatToRawIntBits(expected));
+                        }
+                        assertThat(y[b * yStride]).as("before the outputs").isNaN();
                     }
-                    assertThat(y[b * yStride]).as("before the outputs").isNaN();
                 }
             }
         }
