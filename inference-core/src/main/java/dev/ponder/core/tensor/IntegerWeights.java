@@ -74,14 +74,8 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
      */
     static final boolean Q4_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q4_k");
 
-    /**
-     * Q5_0's kernels are exact and faster for batches (on the q4_k mix, whose matrices are mostly Q5_0: prompts
-     * +9%, 4 sequences +18%, 16 sequences +12%) but slower for one sequence (-15%): its weights are repacked one
-     * byte each (the GGUF block takes 5.5 bits), and single-sequence decode is bound by the bytes read. Off unless
-     * {@code -Dponder.integer.q5_0=true} (for a service that runs many sequences at once), since the path a
-     * matrix takes cannot depend on the batch (batch invariance). BENCHMARKS.md has the figures.
-     */
-    static final boolean Q5_0_IN_MODELS = Boolean.getBoolean("ponder.integer.q5_0");
+    /** Q5_0's integer path in models: on unless {@code -Dponder.integer.q5_0=false}. */
+    static final boolean Q5_0_IN_MODELS = !"false".equalsIgnoreCase(System.getProperty("ponder.integer.q5_0", "true"));
 
     /** Whether matrices of {@code type} take the integer path (then {@link #of} repacks them). */
     public static boolean hasIntegerPath(GgmlType type) {

@@ -3,7 +3,7 @@ package dev.ponder.core.tensor;
 import dev.ponder.core.gguf.GgmlType;
 
 /**
- * Turns float rows into GGML blocks (F32, F16, Q8_0, Q4_0, Q4_K), for writing synthetic models and
+ * Turns float rows into GGML blocks (F32, F16, Q8_0, Q4_0, Q5_0, Q4_K), for writing synthetic models and
  * tests. Plain round-to-nearest quantization: good enough for benchmark weights, not tuned for quality
  * like llama.cpp's importance-weighted quantizers.
  */
@@ -14,7 +14,7 @@ public final class Quantizer {
 
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, Q8_0, Q4_0, Q4_K -> true;
+            case F32, F16, Q8_0, Q4_0, Q5_0, Q4_K -> true;
             default -> false;
         };
     }
@@ -37,6 +37,7 @@ public final class Quantizer {
                 case F16 -> putShort(dst, out, Float.floatToFloat16(src[in]));
                 case Q8_0 -> q8_0Block(src, in, dst, out);
                 case Q4_0 -> q4_0Block(src, in, dst, out);
+                case Q5_0 -> q5_0Block(src, in, dst, out);
                 case Q4_K -> q4_KBlock(src, in, dst, out);
                 default -> throw new UnsupportedOperationException("cannot quantize to " + type);
             }
@@ -79,6 +80,33 @@ public final class Quantizer {
             int hi = Math.min(15, (int) (x[in + 16 + j] * id + 8.5f));
             dst[out + 2 + j] = (byte) (lo | (hi << 4));
         }
+    }
+
+    /**
+     * As GGML's reference, with five bits: d = (the value of largest magnitude) / -16, q = min(31, trunc(x/d + 16.5));
+     * the low four bits of weights j and j + 16 share byte j, their fifth bits go to bits j and j + 16 of qh.
+     */
+    private static void q5_0Block(float[] x, int in, byte[] dst, int out) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < 32; i++) {
+            float v = x[in + i];
+            if (Math.abs(v) > amax) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1 / d : 0;
+        putShort(dst, out, Float.floatToFloat16(d));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(31, (int) (x[in + j] * id + 16.5f));
+            int hi = Math.min(31, (int) (x[in + 16 + j] * id + 16.5f));
+            dst[out + 6 + j] = (byte) ((lo & 15) | ((hi & 15) << 4));
+            qh |= (lo >> 4) << j | (hi >> 4) << (j + 16);
+        }
+        putInt(dst, out + 2, qh);
     }
 
     /**

@@ -13,7 +13,9 @@ import dev.ponder.core.testing.RequantizedModels;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,14 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 class IntegerPathTest {
     @TempDir
     static Path dir;
-    private static Engine integer;
-    private static Engine floats;
+    /** The formats with an integer path in models, each: the engine on the integer path, then on the float kernels. */
+    private static final Map<GgmlType, Engine[]> ENGINES = new LinkedHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
-        Path model = RequantizedModels.tinyReasoner(GgmlType.Q4_0, dir);
-        integer = open(model, true);
-        floats = open(model, false);
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
+            Path model = RequantizedModels.tinyReasoner(type, dir);
+            ENGINES.put(type, new Engine[] {open(model, true), open(model, false)});
+        }
     }
 
     private static Engine open(Path path, boolean integerPath) throws Exception {
@@ -45,31 +48,33 @@ class IntegerPathTest {
 
     @AfterAll
     static void stop() {
-        if (integer != null) {
-            integer.close();
-            integer.model().close();
-        }
-        if (floats != null) {
-            floats.close();
-            floats.model().close();
+        for (Engine[] engines : ENGINES.values()) {
+            for (Engine engine : engines) {
+                engine.close();
+                engine.model().close();
+            }
         }
     }
 
     @Test
     void theIntegerPathIsTakenWhereTheMachineHasIt() {
-        assertThat(integer.model().weights().layers().getFirst().gate().usesIntegerPath())
-                .isEqualTo(IntegerWeights.supported());
-        assertThat(floats.model().weights().layers().getFirst().gate().usesIntegerPath()).isFalse();
+        ENGINES.forEach((type, engines) -> {
+            assertThat(engines[0].model().weights().layers().getFirst().gate().usesIntegerPath()).as("%s", type)
+                    .isEqualTo(IntegerWeights.supported());
+            assertThat(engines[1].model().weights().layers().getFirst().gate().usesIntegerPath()).isFalse();
+        });
     }
 
     @Test
     void solvesTwoHundredFreshProblemsAsWellAsTheFloatKernels() throws Exception {
         List<Problem> problems = ArithmeticProblems.generate(200, 20261205);
-        int onIntegers = correct(integer, problems);
-        int onFloats = correct(floats, problems);
-        System.out.printf("tiny reasoner Q4_0, 200 problems, greedy: %d correct with integer dot products, %d with "
-                + "float kernels%n", onIntegers, onFloats);
-        assertThat(onIntegers).isGreaterThanOrEqualTo(190).isGreaterThanOrEqualTo(onFloats - 2);
+        for (Map.Entry<GgmlType, Engine[]> e : ENGINES.entrySet()) {
+            int onIntegers = correct(e.getValue()[0], problems);
+            int onFloats = correct(e.getValue()[1], problems);
+            System.out.printf("tiny reasoner %s, 200 problems, greedy: %d correct with integer dot products, %d with "
+                    + "float kernels%n", e.getKey(), onIntegers, onFloats);
+            assertThat(onIntegers).as("%s", e.getKey()).isGreaterThanOrEqualTo(190).isGreaterThanOrEqualTo(onFloats - 2);
+        }
     }
 
     private static int correct(Engine engine, List<Problem> problems) throws Exception {
@@ -86,6 +91,12 @@ class IntegerPathTest {
 
     @Test
     void sampledOutputsAreTheSameAloneAndInABatchOf32() throws Exception {
+        for (Engine[] engines : ENGINES.values()) {
+            sameAloneAndInABatch(engines[0]);
+        }
+    }
+
+    private static void sameAloneAndInABatch(Engine integer) throws Exception {
         List<Problem> problems = ArithmeticProblems.generate(32, 78);
         List<GenerationRequest> batch = EngineTest.requests(problems, EngineTest.SAMPLED, "b");
         List<GenerationResult> together = EngineTest.runAll(integer, batch);

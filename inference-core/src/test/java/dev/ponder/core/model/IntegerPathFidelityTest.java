@@ -6,6 +6,8 @@ import dev.ponder.core.gguf.GgmlType;
 import dev.ponder.core.testing.RequantizedModels;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,31 +15,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What quantizing the activations costs: the tiny reasoner in Q4_0 on the integer path against the same file
+ * What quantizing the activations costs: the tiny reasoner in Q4_0 and in Q5_0 on the integer path against the same file
  * on the float kernels, both against the float32 reference (golden file). The 4-bit weights move the logits
  * far more than the 8-bit activations do; the greedy continuations stay the same on both paths.
  */
 class IntegerPathFidelityTest {
     @TempDir
     static Path dir;
-    private static Qwen2Model integer;
-    private static Qwen2Model floats;
+    /** Per format with an integer path in models: the model on the integer path, then on the float kernels. */
+    private static final Map<GgmlType, Qwen2Model[]> MODELS = new LinkedHashMap<>();
 
     @BeforeAll
     static void open() throws IOException {
-        Path file = RequantizedModels.tinyReasoner(GgmlType.Q4_0, dir);
-        integer = Qwen2Model.open(file, 2, true);
-        floats = Qwen2Model.open(file, 2, false);
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
+            Path file = RequantizedModels.tinyReasoner(type, dir);
+            MODELS.put(type, new Qwen2Model[] {Qwen2Model.open(file, 2, true), Qwen2Model.open(file, 2, false)});
+        }
     }
 
     @AfterAll
     static void close() {
-        integer.close();
-        floats.close();
+        for (Qwen2Model[] models : MODELS.values()) {
+            models[0].close();
+            models[1].close();
+        }
     }
 
     @Test
     void quantizedActivationsMoveTheLogitsLessThanTheQuantizedWeights() {
+        MODELS.forEach((type, models) -> compareLogits(type, models[0], models[1]));
+    }
+
+    private static void compareLogits(GgmlType type, Qwen2Model integer, Qwen2Model floats) {
         float integerVsFloat = 0;
         float integerVsReference = 0;
         float floatVsReference = 0;
@@ -52,18 +61,21 @@ class IntegerPathFidelityTest {
             }
             assertThat(GoldenModelTest.argmax(a)).as("%s: top-1 on both paths", g).isEqualTo(GoldenModelTest.argmax(b));
         }
-        System.out.printf("tiny reasoner Q4_0, largest last-logit difference: integer vs float path %.3g, integer vs "
-                + "f32 reference %.3g, float path vs f32 reference %.3g%n", integerVsFloat, integerVsReference,
+        System.out.printf("tiny reasoner %s, largest last-logit difference: integer vs float path %.3g, integer vs "
+                + "f32 reference %.3g, float path vs f32 reference %.3g%n", type, integerVsFloat, integerVsReference,
                 floatVsReference);
         assertThat(integerVsFloat).isLessThan(floatVsReference);
     }
 
     @Test
     void greedyContinuationsAreTheSameOnBothPaths() {
-        for (GoldenReference g : GoldenReference.load("f32")) {
-            int steps = g.greedyIds().length;
-            assertThat(greedy(integer, g.promptIds(), steps)).as("%s", g).isEqualTo(greedy(floats, g.promptIds(), steps));
-        }
+        MODELS.forEach((type, models) -> {
+            for (GoldenReference g : GoldenReference.load("f32")) {
+                int steps = g.greedyIds().length;
+                assertThat(greedy(models[0], g.promptIds(), steps)).as("%s %s", type, g)
+                        .isEqualTo(greedy(models[1], g.promptIds(), steps));
+            }
+        });
     }
 
     private static float[] lastLogits(Qwen2Model model, int[] prompt) {

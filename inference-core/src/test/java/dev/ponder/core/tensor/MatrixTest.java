@@ -33,6 +33,8 @@ class MatrixTest {
         // Q4_0 through the integer path too (when the machine has it): 75 rows end in a padded group.
         check(GgmlType.Q4_0, 75, 64, true);
         check(GgmlType.Q4_0, 64, 896, true);
+        check(GgmlType.Q5_0, 75, 64, true);
+        check(GgmlType.Q5_0, 64, 896, true);
 
         check(GgmlType.Q6_K, 37, 256);
         check(GgmlType.F32, 75, 67);
@@ -86,9 +88,9 @@ class MatrixTest {
         check(type, rows, cols, false);
     }
 
-    /** The integer kernels of Q4_K and Q5_0 (off in models by default, see IntegerWeights) against their reference, bit for bit. */
+    /** The integer kernels against their reference, bit for bit, Q4_K's too (off in models, see IntegerWeights). */
     @Test
-    void integerKernelsOffInModelsGiveTheirReferenceBits() {
+    void integerKernelsGiveTheirReferenceBits() {
         if (!IntegerWeights.supported()) {
             return;
         }

@@ -63,6 +63,26 @@ class QuantizerTest {
     }
 
     @Test
+    void q5_0FollowsGgmlRoundingAndItsFifthBits() {
+        // x_i = (i - 16) / 4: the largest magnitude is -4 (element 0), so d = -4 / -16 = 0.25 and
+        // q = min(31, trunc(x / 0.25 + 16.5)) = min(31, i) = i: every level, so every fifth bit pattern.
+        float[] x = new float[32];
+        for (int i = 0; i < 32; i++) {
+            x[i] = (i - 16) / 4f;
+        }
+        byte[] block = Quantizer.quantize(GgmlType.Q5_0, x, 0, 32);
+        assertThat(block).hasSize(22);
+        float[] back = new float[32];
+        new Q5_0Format().dequantizeReference(MemorySegment.ofArray(block), 0, back, 0, 32);
+        for (int i = 0; i < 32; i++) {
+            assertThat(back[i]).as("element %d", i).isEqualTo(0.25f * (i - 16));
+        }
+        float[] y = sample(1024, new Random(4));
+        float[] yBack = roundTrip(GgmlType.Q5_0, y);
+        assertThat(relativeRms(y, yBack)).isLessThan(0.06);
+    }
+
+    @Test
     void q4_KErrorIsHalfASubBlockStep() {
         Random rnd = new Random(3);
         float[] x = sample(2048, rnd);
