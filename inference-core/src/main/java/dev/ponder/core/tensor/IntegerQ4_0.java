@@ -38,24 +38,13 @@ final class IntegerQ4_0 extends IntegerWeights {
         this.blocks = cols / BLOCK;
         this.quants = allocate((long) blocks * GROUP_BLOCK_BYTES);
         this.scales = allocate((long) blocks * GROUP * Float.BYTES);
-        repackGroups(g -> repackGroup(data, g));
-    }
-
-    private void repackGroup(MemorySegment data, int group) {
-        long rowBytes = (long) blocks * GGUF_BLOCK_BYTES;
-        for (int r = 0; r < GROUP && group * GROUP + r < rows; r++) {
-            int row = group * GROUP + r;
-            for (int b = 0; b < blocks; b++) {
-                long groupBlock = (long) group * blocks + b;
-                long scale = (groupBlock * GROUP + r) * Float.BYTES;
-                long runs = groupBlock * GROUP_BLOCK_BYTES + r;
-                long source = row * rowBytes + (long) b * GGUF_BLOCK_BYTES;
-                scales.set(LE_FLOAT, scale, Float.float16ToFloat(data.get(LE_SHORT, source)));
-                for (int j = 0; j < BLOCK / 2; j++) {
-                    quants.set(ValueLayout.JAVA_BYTE, runs + j * GROUP, data.get(ValueLayout.JAVA_BYTE, source + 2 + j));
-                }
+        repackBlocks(blocks, GGUF_BLOCK_BYTES, (r, groupBlock, source) -> {
+            copyScale(data, source, scales, r, groupBlock);
+            long runs = groupBlock * GROUP_BLOCK_BYTES + r;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                quants.set(ValueLayout.JAVA_BYTE, runs + j * GROUP, data.get(ValueLayout.JAVA_BYTE, source + 2 + j));
             }
-        }
+        });
     }
 
     /**

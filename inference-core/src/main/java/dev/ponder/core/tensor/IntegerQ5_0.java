@@ -45,26 +45,16 @@ final class IntegerQ5_0 extends IntegerWeights {
         this.blocks = cols / BLOCK;
         this.quants = allocate((long) blocks * GROUP_BLOCK_BYTES);
         this.scales = allocate((long) blocks * GROUP * Float.BYTES);
-        repackGroups(g -> repackGroup(data, g));
-    }
-
-    private void repackGroup(MemorySegment data, int group) {
-        long rowBytes = (long) blocks * GGUF_BLOCK_BYTES;
-        for (int r = 0; r < GROUP && group * GROUP + r < rows; r++) {
-            int row = group * GROUP + r;
-            for (int b = 0; b < blocks; b++) {
-                long groupBlock = (long) group * blocks + b;
-                long source = row * rowBytes + (long) b * GGUF_BLOCK_BYTES;
-                scales.set(LE_FLOAT, (groupBlock * GROUP + r) * Float.BYTES, Float.float16ToFloat(data.get(LE_SHORT, source)));
-                long at = groupBlock * GROUP_BLOCK_BYTES;
-                for (int j = 0; j < BLOCK / 2; j++) {
-                    quants.set(ValueLayout.JAVA_BYTE, at + (long) j * GROUP + r, data.get(ValueLayout.JAVA_BYTE, source + 6 + j));
-                }
-                int qh = data.get(LE_INT, source + 2);
-                quants.set(LE_SHORT, at + FIFTH_LOW + r * Short.BYTES, (short) qh);
-                quants.set(LE_SHORT, at + FIFTH_HIGH + r * Short.BYTES, (short) (qh >>> 16));
+        repackBlocks(blocks, GGUF_BLOCK_BYTES, (r, groupBlock, source) -> {
+            copyScale(data, source, scales, r, groupBlock);
+            long at = groupBlock * GROUP_BLOCK_BYTES;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                quants.set(ValueLayout.JAVA_BYTE, at + (long) j * GROUP + r, data.get(ValueLayout.JAVA_BYTE, source + 6 + j));
             }
-        }
+            int qh = data.get(LE_INT, source + 2);
+            quants.set(LE_SHORT, at + FIFTH_LOW + r * Short.BYTES, (short) qh);
+            quants.set(LE_SHORT, at + FIFTH_HIGH + r * Short.BYTES, (short) (qh >>> 16));
+        });
     }
 
     /** Weight k (0..31) of the GGUF block at {@code base}, in 0..31: four bits from qs, the fifth from qh. */

@@ -111,6 +111,37 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
         IntStream.range(0, groups()).parallel().forEach(repack);
     }
 
+    /**
+     * What a format's repacking does with one GGUF block of one row: {@code r} is the row's place in its group,
+     * {@code groupBlock} the block's index in the repacked layout ({@code group * blocks + b}), {@code source} the
+     * GGUF block's offset in the file's data.
+     */
+    @FunctionalInterface
+    interface BlockRepack {
+        void repack(int r, long groupBlock, long source);
+    }
+
+    /**
+     * Repacks every group (groups in parallel): {@code repack} for each row of the group and each of its
+     * {@code blocks} GGUF blocks of {@code ggufBlockBytes}. The rows that pad the last group are left zero.
+     */
+    final void repackBlocks(int blocks, int ggufBlockBytes, BlockRepack repack) {
+        long rowBytes = (long) blocks * ggufBlockBytes;
+        repackGroups(group -> {
+            for (int r = 0; r < GROUP && group * GROUP + r < rows; r++) {
+                long row = (long) group * GROUP + r;
+                for (int b = 0; b < blocks; b++) {
+                    repack.repack(r, (long) group * blocks + b, row * rowBytes + (long) b * ggufBlockBytes);
+                }
+            }
+        });
+    }
+
+    /** Copies the float16 scale at the start of a GGUF block into the repacked scales, as a float. */
+    static void copyScale(MemorySegment data, long source, MemorySegment scales, int r, long groupBlock) {
+        scales.set(LE_FLOAT, (groupBlock * GROUP + r) * Float.BYTES, Float.float16ToFloat(data.get(LE_SHORT, source)));
+    }
+
     public final int groups() {
         return (rows + GROUP - 1) / GROUP;
     }

@@ -63,16 +63,7 @@ public final class Quantizer {
      * quant 0 and the full -8..7 range is used on its side; q = min(15, trunc(x/d + 8.5)).
      */
     private static void q4_0Block(float[] x, int in, byte[] dst, int out) {
-        float amax = 0;
-        float max = 0;
-        for (int i = 0; i < 32; i++) {
-            float v = x[in + i];
-            if (Math.abs(v) > amax) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8;
+        float d = largestMagnitude(x, in) / -8;
         float id = d != 0 ? 1 / d : 0;
         putShort(dst, out, Float.floatToFloat16(d));
         for (int j = 0; j < 16; j++) {
@@ -82,11 +73,8 @@ public final class Quantizer {
         }
     }
 
-    /**
-     * As GGML's reference, with five bits: d = (the value of largest magnitude) / -16, q = min(31, trunc(x/d + 16.5));
-     * the low four bits of weights j and j + 16 share byte j, their fifth bits go to bits j and j + 16 of qh.
-     */
-    private static void q5_0Block(float[] x, int in, byte[] dst, int out) {
+    /** The value of largest magnitude among {@code x[in .. in + 32)}, with its sign (the first of equals). */
+    private static float largestMagnitude(float[] x, int in) {
         float amax = 0;
         float max = 0;
         for (int i = 0; i < 32; i++) {
@@ -96,7 +84,15 @@ public final class Quantizer {
                 max = v;
             }
         }
-        float d = max / -16;
+        return max;
+    }
+
+    /**
+     * As GGML's reference, with five bits: d = (the value of largest magnitude) / -16, q = min(31, trunc(x/d + 16.5));
+     * the low four bits of weights j and j + 16 share byte j, their fifth bits go to bits j and j + 16 of qh.
+     */
+    private static void q5_0Block(float[] x, int in, byte[] dst, int out) {
+        float d = largestMagnitude(x, in) / -16;
         float id = d != 0 ? 1 / d : 0;
         putShort(dst, out, Float.floatToFloat16(d));
         int qh = 0;
