@@ -483,6 +483,9 @@ public final class Engine implements Generator, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         grammars.close();
+        if (!thread.isAlive()) {
+            kv.close(); // else (interrupted while joining) the collector frees it once the thread has let go
+        }
         if (ownsModel) {
             model.close();
         }

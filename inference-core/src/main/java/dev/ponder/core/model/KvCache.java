@@ -3,6 +3,7 @@ package dev.ponder.core.model;
 import dev.ponder.core.tensor.FastExp;
 import dev.ponder.core.tensor.VectorMath;
 import java.lang.foreign.Arena;
+import java.lang.ref.Cleaner;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -38,7 +39,10 @@ import jdk.incubator.vector.VectorSpecies;
  * reproducible. A block is converted to float once per KV head and token, for all the query heads of the group,
  * into a tile the size of the L1 cache's share (never once per query head).
  */
-public final class KvCache {
+public final class KvCache implements AutoCloseable {
+    /** Frees the memory of caches nobody closed, once they are unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     /** How keys and values are stored. */
     public enum Precision {
         F32(128), F16(64), Q8_0(34);
@@ -80,6 +84,8 @@ public final class KvCache {
     private final long headBytes;
     /** Per layer, keys and values off the Java heap (so the KV budget is not bounded by -Xmx). */
     private final MemorySegment[] keys;
+    /** Closes the cache's memory: at {@link #close()}, or when the cache is collected unclosed. */
+    private final Cleaner.Cleanable release;
     private final MemorySegment[] values;
 
     public KvCache(int layers, int kvHeads, int headDim, int blockSize, int blockCount, Precision precision) {
@@ -100,7 +106,8 @@ public final class KvCache {
         this.precision = precision;
         this.headBytes = precision.bytes((long) blockSize * headDim);
         long perLayer = headBytes * kvHeads * blockCount;
-        Arena arena = Arena.ofAuto();
+        Arena arena = Arena.ofShared();
+        this.release = CLEANER.register(this, new Release(arena));
         this.keys = new MemorySegment[layers];
         this.values = new MemorySegment[layers];
         for (int l = 0; l < layers; l++) {
@@ -500,5 +507,23 @@ public final class KvCache {
     /** Bytes this cache holds off the heap (keys and values, all layers). */
     public long bytes() {
         return bytesPerToken() * blockSize * blockCount;
+    }
+
+    /**
+     * Frees the cache's memory now (an engine's at its shutdown, so that a process opening several engines does
+     * not wait for the collector); reading the cache afterwards throws. A cache never closed is freed once it is
+     * collected. Idempotent.
+     */
+    @Override
+    public void close() {
+        release.clean();
+    }
+
+    /** The cleaning action: holds the arena, not the cache, so the cache can be collected. */
+    private record Release(Arena arena) implements Runnable {
+        @Override
+        public void run() {
+            arena.close();
+        }
     }
 }

@@ -27,7 +27,7 @@ class SelfConsistencyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // a KV budget of its own: the test JVM holds several engines' caches until they are collected
+        // a KV budget of its own: 128 MiB is plenty for these jobs
         engine = Engine.open(TestFiles.bundledModel(), EngineConfig.defaults().withThreads(2).withMaxRunning(32)
                 .withKv(16, 128L << 20));
     }

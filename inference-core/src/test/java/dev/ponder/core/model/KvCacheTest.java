@@ -9,6 +9,15 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class KvCacheTest {
+    @Test
+    void aClosedCacheHasFreedItsMemoryAndRefusesUse() {
+        KvCache cache = new KvCache(2, 32, 4, 8);
+        cache.copyBlock(0, 1);
+        cache.close();
+        cache.close(); // idempotent
+        assertThatThrownBy(() -> cache.copyBlock(0, 1)).isInstanceOf(IllegalStateException.class);
+    }
+
 
     @Test
     void storedKeysAndValuesAreReadBackThroughTheBlockTable() {
