@@ -36,7 +36,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("transaction.state.log.replication.factor", "1")
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("transaction.state.log.num.partitions", "4")
-                .setConfigProp("auto.create.topics.enable", "false");
+                .setConfigProp("auto.create.topics.enable", "false")
+                // A killed instance's open transaction is aborted when it times out, but the broker looks for
+                // timed-out transactions only every 10 s by default: a take-over that restores a changelog waits
+                // for that abort (see the README, "Fail-over"), so look every second.
+                .setConfigProp("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         brokerConfig.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();
         try {
