@@ -11,7 +11,7 @@ import java.util.Arrays;
  * (usually memory-mapped) bytes. The product reads and dequantizes each row once per call and applies
  * it to every activation vector of the batch.
  *
- * <p>Q4_0 and Q5_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors;
+ * <p>Q4_0, Q5_0 and Q8_0 matrices take the integer path when it is on (the default, on machines with 512-bit vectors;
  * Q4_K too with {@code -Dponder.integer.q4_k=true}, see {@link IntegerWeights}): the weights are repacked once and
  * multiplied by activations quantized per block ({@link QuantizedVectors}). The system property {@value #INTEGER_PROPERTY}{@code =false} turns it off and
  * every format then uses its float kernels. Either way a matrix gives each output the bits of

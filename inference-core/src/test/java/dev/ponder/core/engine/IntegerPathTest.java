@@ -10,6 +10,7 @@ import dev.ponder.core.model.Qwen2Model;
 import dev.ponder.core.sampling.SamplingParams;
 import dev.ponder.core.tensor.IntegerWeights;
 import dev.ponder.core.testing.RequantizedModels;
+import dev.ponder.core.testing.TestFiles;
 import dev.ponder.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The tiny reasoner quantized to Q4_0 through the engine, on the integer dot products (activations quantized
+ * The tiny reasoner in Q4_0, Q5_0 and Q8_0 through the engine, on the integer dot products (activations quantized
  * per block) and on the float kernels: the integer path solves the task as well as the float one, and its
  * outputs do not depend on the batch.
  */
@@ -34,8 +35,9 @@ class IntegerPathTest {
 
     @BeforeAll
     static void start() throws Exception {
-        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
-            Path model = RequantizedModels.tinyReasoner(type, dir);
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0)) {
+            // Q8_0: the bundled file itself.
+            Path model = type == GgmlType.Q8_0 ? TestFiles.bundledModel() : RequantizedModels.tinyReasoner(type, dir);
             ENGINES.put(type, new Engine[] {open(model, true), open(model, false)});
         }
     }

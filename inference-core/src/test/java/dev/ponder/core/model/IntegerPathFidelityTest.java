@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.core.gguf.GgmlType;
 import dev.ponder.core.testing.RequantizedModels;
+import dev.ponder.core.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What quantizing the activations costs: the tiny reasoner in Q4_0 and in Q5_0 on the integer path against the same file
+ * What quantizing the activations costs: the tiny reasoner in Q4_0, Q5_0 and Q8_0 on the integer path against the same file
  * on the float kernels, both against the float32 reference (golden file). The 4-bit weights move the logits
  * far more than the 8-bit activations do; the greedy continuations stay the same on both paths.
  */
@@ -27,8 +28,9 @@ class IntegerPathFidelityTest {
 
     @BeforeAll
     static void open() throws IOException {
-        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
-            Path file = RequantizedModels.tinyReasoner(type, dir);
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0)) {
+            // Q8_0: the bundled file itself.
+            Path file = type == GgmlType.Q8_0 ? TestFiles.bundledModel() : RequantizedModels.tinyReasoner(type, dir);
             MODELS.put(type, new Qwen2Model[] {Qwen2Model.open(file, 2, true), Qwen2Model.open(file, 2, false)});
         }
     }
@@ -42,11 +44,29 @@ class IntegerPathFidelityTest {
     }
 
     @Test
-    void quantizedActivationsMoveTheLogitsLessThanTheQuantizedWeights() {
-        MODELS.forEach((type, models) -> compareLogits(type, models[0], models[1]));
+    void onFourAndFiveBitWeightsQuantizedActivationsMoveTheLogitsLessThanTheQuantizedWeights() {
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
+            float[] differences = compareLogits(type, MODELS.get(type)[0], MODELS.get(type)[1]);
+            assertThat(differences[0]).as("%s: integer vs float path", type).isLessThan(differences[2]);
+        }
     }
 
-    private static void compareLogits(GgmlType type, Qwen2Model integer, Qwen2Model floats) {
+    /**
+     * 8-bit weights move the logits less than 8-bit activations do (0.09 against 0.15 here), as on llama.cpp's
+     * Q8_0 path, which quantizes the activations the same way: what is asserted is that the integer path stays
+     * within 0.2 of the float32 reference (the logits reach about 30) and picks the same top token (compareLogits).
+     */
+    @Test
+    void onEightBitWeightsTheIntegerPathStaysWithinTwoTenthsOfTheReference() {
+        float[] differences = compareLogits(GgmlType.Q8_0, MODELS.get(GgmlType.Q8_0)[0], MODELS.get(GgmlType.Q8_0)[1]);
+        assertThat(differences[1]).as("Q8_0: integer path vs float32 reference").isLessThan(0.2f);
+    }
+
+    /**
+     * The largest last-logit differences over the golden prompts: integer vs float path, integer path vs the float32
+     * reference, float path vs the reference; and the same top token on both paths.
+     */
+    private static float[] compareLogits(GgmlType type, Qwen2Model integer, Qwen2Model floats) {
         float integerVsFloat = 0;
         float integerVsReference = 0;
         float floatVsReference = 0;
@@ -64,7 +84,7 @@ class IntegerPathFidelityTest {
         System.out.printf("tiny reasoner %s, largest last-logit difference: integer vs float path %.3g, integer vs "
                 + "f32 reference %.3g, float path vs f32 reference %.3g%n", type, integerVsFloat, integerVsReference,
                 floatVsReference);
-        assertThat(integerVsFloat).isLessThan(floatVsReference);
+        return new float[] {integerVsFloat, integerVsReference, floatVsReference};
     }
 
     @Test

@@ -35,6 +35,8 @@ class MatrixTest {
         check(GgmlType.Q4_0, 64, 896, true);
         check(GgmlType.Q5_0, 75, 64, true);
         check(GgmlType.Q5_0, 64, 896, true);
+        check(GgmlType.Q8_0, 75, 64, true);
+        check(GgmlType.Q8_0, 64, 896, true);
 
         check(GgmlType.Q6_K, 37, 256);
         check(GgmlType.F32, 75, 67);
@@ -59,7 +61,7 @@ class MatrixTest {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_0}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q8_0}) {
             int rows = 96;
             int cols = 1024;
             Random rnd = new Random(type.id());
@@ -94,7 +96,7 @@ class MatrixTest {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q8_0}) {
             for (int rows : new int[] {37, 64}) {
                 int cols = 512;
                 Random rnd = new Random(rows);
