@@ -186,45 +186,16 @@ final class IntegerQ8_0 extends IntegerWeights {
         float[] out = new float[GROUP * panel];
         int groupRows = Math.min(GROUP, rows - g * GROUP);
         for (int p = 0; p < x.panels(); p++) {
-            evenOdd(x, p);
             for (int r0 = 0; r0 < groupRows; r0 += 2) {
                 panel2(w, g, r0, x, p, out, r0 * panel);
             }
             // Out of the lanes: each vector's outputs of the group's rows are adjacent in y, so write them in a run.
             for (int i = 0; i < panel; i++) {
                 int at = yOffset + (p * panel + i) * yStride + g * GROUP;
-                int lane = LANE_OF[i];
+                int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
                 for (int r = 0; r < groupRows; r++) {
                     y[at + r] = out[r * panel + lane];
                 }
-            }
-        }
-    }
-
-    /** Where vector i of a panel ends up in the kernel's float lanes: the even vectors of each half, then the odd. */
-    private static final int[] LANE_OF = new int[QuantizedVectors.PANEL];
-
-    static {
-        for (int i = 0; i < QuantizedVectors.PANEL; i++) {
-            int half = i / 32, j = i % 32;
-            LANE_OF[i] = half * 32 + (j % 2) * 16 + j / 2;
-        }
-    }
-
-    private static final ThreadLocal<float[]> EVEN_ODD = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** Panel p's scales in the kernel's lane order (see LANE_OF), panel-local: block b at [b * 64 ..]. */
-    private void evenOdd(QuantizedVectors x, int p) {
-        float[] t = EVEN_ODD.get();
-        if (t.length < blocks * QuantizedVectors.PANEL) {
-            t = new float[blocks * QuantizedVectors.PANEL];
-            EVEN_ODD.set(t);
-        }
-        float[] st = x.panelScales();
-        for (int b = 0; b < blocks; b++) {
-            int from = (p * blocks + b) * QuantizedVectors.PANEL;
-            for (int i = 0; i < QuantizedVectors.PANEL; i++) {
-                t[b * QuantizedVectors.PANEL + LANE_OF[i]] = st[from + i];
             }
         }
     }
@@ -251,7 +222,7 @@ final class IntegerQ8_0 extends IntegerWeights {
      */
     private void panel2(short[] w, int g, int r0, QuantizedVectors x, int p, float[] out, int at) {
         short[] xt = x.panelQuants();
-        float[] st = EVEN_ODD.get();
+        float[] st = x.pairedPanelScales();
         FloatVector f00 = FloatVector.zero(FLOATS), f01 = f00, f02 = f00, f03 = f00;
         FloatVector f10 = f00, f11 = f00, f12 = f00, f13 = f00;
         int panel = QuantizedVectors.PANEL;
@@ -287,7 +258,7 @@ final class IntegerQ8_0 extends IntegerWeights {
             // boxed (IntegerQ4_0.panel4).
             long sc = (((long) g * blocks + b) * GROUP + r0) * Float.BYTES;
             float d0 = scales.get(LE_FLOAT, sc), d1 = scales.get(LE_FLOAT, sc + 4);
-            int sx = b * panel;
+            int sx = (p * blocks + b) * panel;
             FloatVector t0 = FloatVector.fromArray(FLOATS, st, sx), t1 = FloatVector.fromArray(FLOATS, st, sx + 16);
             FloatVector t2 = FloatVector.fromArray(FLOATS, st, sx + 32), t3 = FloatVector.fromArray(FLOATS, st, sx + 48);
             f00 = ((FloatVector) i00.convertShape(VectorOperators.I2F, FLOATS, 0)).fma(t0.mul(d0), f00);

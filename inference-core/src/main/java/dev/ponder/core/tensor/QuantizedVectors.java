@@ -41,6 +41,7 @@ public final class QuantizedVectors {
     private int panels;
     private short[] panelQuants = new short[0];
     private float[] panelScales = new float[0];
+    private float[] pairedPanelScales = new float[0];
 
     public QuantizedVectors() {
         this(false);
@@ -98,6 +99,23 @@ public final class QuantizedVectors {
     }
 
     /**
+     * The scales again, each half panel's even vectors first: block b of vector {@code p * PANEL + 32 * h + j} at
+     * {@code pairedPanelScales()[(p * blocks() + b) * PANEL + 32 * h + pairedLane(j)]}, the order in which a kernel
+     * that reads two adjacent 16-bit lanes as one 32-bit lane holds the vectors (see {@link #pairedLane}).
+     */
+    public float[] pairedPanelScales() {
+        return pairedPanelScales;
+    }
+
+    /**
+     * Where vector j (0..31) of a half panel lands when its 32 16-bit lanes are read as 16 32-bit lanes split into their
+     * low halves (the even vectors, lanes 0-15) and high halves (the odd vectors, lanes 16-31).
+     */
+    public static int pairedLane(int j) {
+        return (j % 2) * 16 + j / 2;
+    }
+
+    /**
      * Quantizes {@code batch} vectors of {@code cols} elements, vector b starting at {@code x[b * xStride]},
      * reusing this object's arrays when they are large enough; on the pool when there are many vectors
      * ({@code parallel} may be null: then on the calling thread).
@@ -125,6 +143,7 @@ public final class QuantizedVectors {
         if (panelQuants.length < panels * PANEL * cols) {
             panelQuants = new short[panels * PANEL * cols];
             panelScales = new float[panels * PANEL * blocks];
+            pairedPanelScales = new float[panels * PANEL * blocks];
         }
         if (parallel == null || batch < PARALLEL_FROM || parallel.threads() == 1) {
             quantizeVectors(x, xStride, 0, batch);
@@ -157,8 +176,10 @@ public final class QuantizedVectors {
             panelQuants[to + k * PANEL] = quants[from + k];
         }
         int scalesTo = p * blocks * PANEL + lane;
+        int pairedTo = p * blocks * PANEL + lane / 32 * 32 + pairedLane(lane % 32);
         for (int b = 0; b < blocks; b++) {
             panelScales[scalesTo + b * PANEL] = scales[v * blocks + b];
+            pairedPanelScales[pairedTo + b * PANEL] = scales[v * blocks + b];
         }
     }
 
