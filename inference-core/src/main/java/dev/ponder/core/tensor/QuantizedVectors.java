@@ -4,6 +4,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -42,6 +43,11 @@ public final class QuantizedVectors {
     private short[] panelQuants = new short[0];
     private float[] panelScales = new float[0];
     private float[] pairedPanelScales = new float[0];
+    /** Per block of the panels' vectors, {@code 1 / d} (0 for an all-zero or non-finite block). */
+    private float[] inverses = new float[0];
+    /** Gather offsets of 16 vectors: {@code i * xStride}, then {@code i * blocks} for the inverses. */
+    private final int[] vectorOffsets = new int[16];
+    private final int[] blockOffsets = new int[16];
 
     public QuantizedVectors() {
         this(false);
@@ -52,7 +58,10 @@ public final class QuantizedVectors {
         this.scalar = scalar;
     }
 
-    /** Vector {@code v}'s integers start at {@code quants()[v * cols()]}. */
+    /**
+     * Vector {@code v}'s integers start at {@code quants()[v * cols()]}: every vector's without panels; with panels, those
+     * of the vectors after the whole panels (the panels' integers are in {@link #panelQuants()}).
+     */
     public short[] quants() {
         return quants;
     }
@@ -62,7 +71,10 @@ public final class QuantizedVectors {
         return scales;
     }
 
-    /** Block {@code b} of vector {@code v} has integer sum {@code sums()[v * blocks() + b]}. */
+    /**
+     * Block {@code b} of vector {@code v} has integer sum {@code sums()[v * blocks() + b]} (as {@link #quants()}: with
+     * panels, only for the vectors after the whole panels; the panel kernels do not use the sums).
+     */
     public int[] sums() {
         return sums;
     }
@@ -145,29 +157,104 @@ public final class QuantizedVectors {
             panelScales = new float[panels * PANEL * blocks];
             pairedPanelScales = new float[panels * PANEL * blocks];
         }
+        if (inverses.length < panels * PANEL * blocks) {
+            inverses = new float[panels * PANEL * blocks];
+        }
         if (parallel == null || batch < PARALLEL_FROM || parallel.threads() == 1) {
             quantizeVectors(x, xStride, 0, batch);
         } else {
             parallel.forRange(batch, 1, (start, end, worker) -> quantizeVectors(x, xStride, start, end));
         }
+        if (panels > 0 && gathersPanels()) {
+            for (int i = 0; i < 16; i++) {
+                vectorOffsets[i] = i * xStride;
+                blockOffsets[i] = i * blocks;
+            }
+            int groups = panels * PANEL / 16;
+            if (parallel == null || parallel.threads() == 1) {
+                quantizeIntoPanels(x, xStride, 0, groups);
+            } else {
+                parallel.forRange(groups, 1, (start, end, worker) -> quantizeIntoPanels(x, xStride, start, end));
+            }
+        }
         return this;
+    }
+
+    /**
+     * Whether the panels' integers are quantized straight into the panel layout, 16 vectors at a time with their
+     * elements gathered (the vector code); otherwise each vector is quantized and then copied into its lane (the
+     * scalar reference, and narrower vectors).
+     */
+    private boolean gathersPanels() {
+        return LANES == 16 && !scalar;
+    }
+
+    /**
+     * Groups [from, to) of 16 panel vectors: element k of the 16 vectors gathered into one vector, times each vector's
+     * block inverse, rounded as {@link #quantizeBlockVector} does, and stored as 16 adjacent integers of the panel: the
+     * same integers as quantizing each vector and transposing, without the transposition's scattered stores.
+     */
+    private void quantizeIntoPanels(float[] x, int xStride, int from, int to) {
+        int blocks = cols / BLOCK;
+        for (int group = from; group < to; group++) {
+            int v0 = group * 16;
+            int p = v0 / PANEL;
+            int lane = v0 % PANEL;
+            for (int b = 0; b < blocks; b++) {
+                FloatVector inverse = FloatVector.fromArray(F, inverses, v0 * blocks + b, blockOffsets, 0);
+                // Non-finite blocks have scale NaN and integers 0 (markNotFinite): their elements are taken as 0.
+                VectorMask<Float> notFinite = FloatVector.fromArray(F, scales, v0 * blocks + b, blockOffsets, 0)
+                        .test(VectorOperators.IS_NAN);
+                int base = v0 * xStride + b * BLOCK;
+                int out = (p * cols + b * BLOCK) * PANEL + lane;
+                for (int k = 0; k < BLOCK; k++) {
+                    FloatVector e = FloatVector.fromArray(F, x, base + k, vectorOffsets, 0).blend(0f, notFinite);
+                    IntVector q = (IntVector) e.mul(inverse).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0);
+                    ((ShortVector) q.convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0))
+                            .intoArray(panelQuants, out + k * PANEL);
+                }
+            }
+        }
     }
 
     private void quantizeVectors(float[] x, int xStride, int from, int to) {
         int blocks = cols / BLOCK;
         for (int v = from; v < to; v++) {
+            boolean inPanel = v < panels * PANEL;
+            if (inPanel && gathersPanels()) {
+                // Only the scales here; the integers go straight into the panel (quantizeIntoPanels).
+                for (int b = 0; b < blocks; b++) {
+                    scaleBlockVector(x, v * xStride + b * BLOCK, v * blocks + b);
+                }
+                copyScalesIntoPanel(v);
+                continue;
+            }
             for (int b = 0; b < blocks; b++) {
                 quantizeBlock(x, v * xStride + b * BLOCK, v * cols + b * BLOCK, v * blocks + b);
             }
-            if (v < panels * PANEL) {
+            if (inPanel) {
                 transposeIntoPanel(v);
             }
         }
     }
 
+    /** The scale and inverse of one block of a panel vector, by the rule of {@link #quantizeBlockVector}. */
+    private void scaleBlockVector(float[] x, int from, int block) {
+        FloatVector lo = FloatVector.fromArray(F, x, from);
+        FloatVector hi = FloatVector.fromArray(F, x, from + 16);
+        float max = lo.abs().max(hi.abs()).reduceLanes(VectorOperators.MAX);
+        if (!Float.isFinite(max)) {
+            scales[block] = Float.NaN;
+            inverses[block] = 0f;
+            return;
+        }
+        float d = max / 127f;
+        scales[block] = d;
+        inverses[block] = d != 0 ? 1f / d : 0f;
+    }
+
     /** Copies vector v's integers and scales into its lane of its panel. */
     private void transposeIntoPanel(int v) {
-        int blocks = cols / BLOCK;
         int p = v / PANEL;
         int lane = v % PANEL;
         int to = p * cols * PANEL + lane;
@@ -175,6 +262,14 @@ public final class QuantizedVectors {
         for (int k = 0; k < cols; k++) {
             panelQuants[to + k * PANEL] = quants[from + k];
         }
+        copyScalesIntoPanel(v);
+    }
+
+    /** Copies vector v's scales into its lane of its panel, in both orders. */
+    private void copyScalesIntoPanel(int v) {
+        int blocks = cols / BLOCK;
+        int p = v / PANEL;
+        int lane = v % PANEL;
         int scalesTo = p * blocks * PANEL + lane;
         int pairedTo = p * blocks * PANEL + lane / 32 * 32 + pairedLane(lane % 32);
         for (int b = 0; b < blocks; b++) {

@@ -37,6 +37,57 @@ class QuantizedVectorsTest {
     }
 
     @Test
+    void panelsHoldTheReferenceIntegersAndScalesOfTheirVectors() {
+        Random rnd = new Random(11);
+        int cols = 96;
+        int xStride = cols + 5;
+        int batch = 2 * QuantizedVectors.PANEL + 7;
+        float[] x = new float[batch * xStride];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * (i % 5 == 0 ? 3 : 0.2f);
+        }
+        // In the panels: ties, an all-zero block, a block with a NaN and one with an infinity.
+        for (int i = 0; i < 32; i++) {
+            x[3 * xStride + 32 + i] = (i - 16) + 0.5f;
+            x[70 * xStride + i] = 0;
+        }
+        x[3 * xStride + 32] = 127;
+        x[5 * xStride + 40] = Float.NaN;
+        x[100 * xStride + 70] = Float.NEGATIVE_INFINITY;
+        try (Parallel two = new Parallel(2)) {
+            QuantizedVectors fast = new QuantizedVectors().quantize(x, xStride, batch, cols, two, true);
+            QuantizedVectors reference = new QuantizedVectors(true).quantize(x, xStride, batch, cols, null);
+            assertThat(fast.panels()).isEqualTo(2);
+            int blocks = cols / 32;
+            for (int v = 0; v < 2 * QuantizedVectors.PANEL; v++) {
+                int p = v / QuantizedVectors.PANEL;
+                int lane = v % QuantizedVectors.PANEL;
+                for (int k = 0; k < cols; k++) {
+                    assertThat(fast.panelQuants()[(p * cols + k) * QuantizedVectors.PANEL + lane])
+                            .as("vector %d element %d", v, k).isEqualTo(reference.quants()[v * cols + k]);
+                }
+                for (int b = 0; b < blocks; b++) {
+                    int at = (p * blocks + b) * QuantizedVectors.PANEL;
+                    float expected = reference.scales()[v * blocks + b];
+                    assertThat(Float.floatToRawIntBits(fast.panelScales()[at + lane])).as("vector %d block %d", v, b)
+                            .isEqualTo(Float.floatToRawIntBits(expected));
+                    assertThat(Float.floatToRawIntBits(fast.pairedPanelScales()[at + lane / 32 * 32
+                            + QuantizedVectors.pairedLane(lane % 32)])).isEqualTo(Float.floatToRawIntBits(expected));
+                }
+            }
+            // The vectors after the panels keep the plain layout, with their sums.
+            for (int v = 2 * QuantizedVectors.PANEL; v < batch; v++) {
+                for (int k = 0; k < cols; k++) {
+                    assertThat(fast.quants()[v * cols + k]).isEqualTo(reference.quants()[v * cols + k]);
+                }
+                for (int b = 0; b < blocks; b++) {
+                    assertThat(fast.sums()[v * blocks + b]).isEqualTo(reference.sums()[v * blocks + b]);
+                }
+            }
+        }
+    }
+
+    @Test
     void theRuleScalesByTheLargestMagnitudeAndRoundsTiesToEven() {
         float[] x = new float[32];
         x[0] = -12.7f; // the largest magnitude: scale 0.1, quant -127
