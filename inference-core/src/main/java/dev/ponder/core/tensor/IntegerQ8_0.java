@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorOperators;
  * instructions per multiply-add of the 4-bit kernels.
  *
  * <p>Layout: for each group of 32 rows and each block, 32 runs of 32 bytes, run k holding weight k of the block
- * of each of the 32 rows; and the 32 rows' scales of each block as floats. Rows past the end of the matrix are
- * padded with zero scales.
+ * of each of the 32 rows (rows 0-15 in the even bytes, 16-31 in the odd ones: {@link #laneOfRow}); and the 32 rows'
+ * scales of each block as floats, in row order. Rows past the end of the matrix are padded with zero scales.
  */
 final class IntegerQ8_0 extends IntegerWeights {
     private static final int BLOCK = 32;
@@ -43,11 +43,26 @@ final class IntegerQ8_0 extends IntegerWeights {
         this.scales = allocate((long) blocks * GROUP * Float.BYTES);
         repackBlocks(blocks, GGUF_BLOCK_BYTES, (r, groupBlock, source) -> {
             copyScale(data, source, scales, r, groupBlock);
-            long runs = groupBlock * GROUP_BLOCK_BYTES + r;
+            long runs = groupBlock * GROUP_BLOCK_BYTES + laneOfRow(r);
             for (int k = 0; k < BLOCK; k++) {
                 quants.set(ValueLayout.JAVA_BYTE, runs + (long) k * GROUP, data.get(ValueLayout.JAVA_BYTE, source + 2 + k));
             }
         });
+    }
+
+    /**
+     * The lane of row r (0..31) of a group in the runs: rows 0-15 in the even lanes, rows 16-31 in the odd ones, so
+     * that the low halves of a run's 32-bit lanes are rows 0-15 in order and the high halves rows 16-31. The kernels
+     * widen 16-bit sums by shifting those halves (cheaper than the Vector API's conversion, which takes a shuffle) and
+     * still get the rows in order.
+     */
+    static int laneOfRow(int r) {
+        return r < 16 ? 2 * r : 2 * (r - 16) + 1;
+    }
+
+    /** The row of a group held in lane l of the runs (the inverse of {@link #laneOfRow}). */
+    static int rowOfLane(int l) {
+        return l % 2 == 0 ? l / 2 : 16 + l / 2;
     }
 
     /**
@@ -92,9 +107,9 @@ final class IntegerQ8_0 extends IntegerWeights {
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 ShortVector wb = (ShortVector) ByteVector.fromMemorySegment(BYTES, quants, at + GROUP,
                         ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
-                ShortVector pair = wa.mul(xq[xb + k]).add(wb.mul(xq[xb + k + 1]));
-                i0 = i0.add((IntVector) pair.convertShape(VectorOperators.S2I, INTS, 0));
-                i1 = i1.add((IntVector) pair.convertShape(VectorOperators.S2I, INTS, 1));
+                IntVector pair = wa.mul(xq[xb + k]).add(wb.mul(xq[xb + k + 1])).reinterpretAsInts();
+                i0 = i0.add(pair.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i1 = i1.add(pair.lanewise(VectorOperators.ASHR, 16));
             }
             float d = dx[v * blocks + b];
             long s = gb * GROUP * Float.BYTES;
@@ -130,14 +145,14 @@ final class IntegerQ8_0 extends IntegerWeights {
                 ShortVector p1 = wa.mul(xq[x1 + k]).add(wb.mul(xq[x1 + k + 1]));
                 ShortVector p2 = wa.mul(xq[x2 + k]).add(wb.mul(xq[x2 + k + 1]));
                 ShortVector p3 = wa.mul(xq[x3 + k]).add(wb.mul(xq[x3 + k + 1]));
-                i00 = i00.add((IntVector) p0.convertShape(VectorOperators.S2I, INTS, 0));
-                i01 = i01.add((IntVector) p0.convertShape(VectorOperators.S2I, INTS, 1));
-                i10 = i10.add((IntVector) p1.convertShape(VectorOperators.S2I, INTS, 0));
-                i11 = i11.add((IntVector) p1.convertShape(VectorOperators.S2I, INTS, 1));
-                i20 = i20.add((IntVector) p2.convertShape(VectorOperators.S2I, INTS, 0));
-                i21 = i21.add((IntVector) p2.convertShape(VectorOperators.S2I, INTS, 1));
-                i30 = i30.add((IntVector) p3.convertShape(VectorOperators.S2I, INTS, 0));
-                i31 = i31.add((IntVector) p3.convertShape(VectorOperators.S2I, INTS, 1));
+                i00 = i00.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i01 = i01.add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                i10 = i10.add(p1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i11 = i11.add(p1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                i20 = i20.add(p2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i21 = i21.add(p2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                i30 = i30.add(p3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i31 = i31.add(p3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             }
             long s = gb * GROUP * Float.BYTES;
             FloatVector s0 = FloatVector.fromMemorySegment(FLOATS, scales, s, ByteOrder.LITTLE_ENDIAN);
@@ -186,21 +201,22 @@ final class IntegerQ8_0 extends IntegerWeights {
         float[] out = new float[GROUP * panel];
         int groupRows = Math.min(GROUP, rows - g * GROUP);
         for (int p = 0; p < x.panels(); p++) {
-            for (int r0 = 0; r0 < groupRows; r0 += 2) {
-                panel2(w, g, r0, x, p, out, r0 * panel);
+            // Lanes l and l + 1 hold rows l / 2 and 16 + l / 2 (laneOfRow): every pair whose first row is in the group.
+            for (int l = 0; l < Math.min(GROUP, 2 * groupRows); l += 2) {
+                panel2(w, g, l, x, p, out, l * panel);
             }
             // Out of the lanes: each vector's outputs of the group's rows are adjacent in y, so write them in a run.
             for (int i = 0; i < panel; i++) {
                 int at = yOffset + (p * panel + i) * yStride + g * GROUP;
                 int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
                 for (int r = 0; r < groupRows; r++) {
-                    y[at + r] = out[r * panel + lane];
+                    y[at + r] = out[laneOfRow(r) * panel + lane];
                 }
             }
         }
     }
 
-    /** Group g's weights as 16-bit integers, weight k of row r at {@code [k * 32 + r]}. */
+    /** Group g's weights as 16-bit integers, weight k of the row in lane l at {@code [k * 32 + l]}. */
     private short[] unpackGroup(int g) {
         short[] w = UNPACKED.get();
         if (w.length < cols * GROUP) {
@@ -217,20 +233,23 @@ final class IntegerQ8_0 extends IntegerWeights {
     }
 
     /**
-     * Rows r0 and r0 + 1 of group g with panel p: the result of row {@code r0 + r} and vector {@code p * 64 + i} to
-     * {@code out[at + r * 64 + i]}.
+     * Lanes l0 and l0 + 1 of group g (rows {@code rowOfLane}) with panel p: the result of lane {@code l0 + r} and the
+     * vector in panel lane i (see {@link QuantizedVectors#pairedLane}) to {@code out[at + r * 64 + i]}.
      */
-    private void panel2(short[] w, int g, int r0, QuantizedVectors x, int p, float[] out, int at) {
+    private void panel2(short[] w, int g, int l0, QuantizedVectors x, int p, float[] out, int at) {
         short[] xt = x.panelQuants();
         float[] st = x.pairedPanelScales();
         FloatVector f00 = FloatVector.zero(FLOATS), f01 = f00, f02 = f00, f03 = f00;
         FloatVector f10 = f00, f11 = f00, f12 = f00, f13 = f00;
         int panel = QuantizedVectors.PANEL;
+        // The byte offsets of the two lanes' rows among a block's scales (computed here: a call inside the loop below
+        // can take this large method past what C2 inlines).
+        int row0 = (l0 / 2) * Float.BYTES, row1 = (16 + l0 / 2) * Float.BYTES;
         for (int b = 0; b < blocks; b++) {
             IntVector i00 = IntVector.zero(INTS), i01 = i00, i02 = i00, i03 = i00;
             IntVector i10 = i00, i11 = i00, i12 = i00, i13 = i00;
             int xk = (p * cols + b * BLOCK) * panel;
-            int wk = b * BLOCK * GROUP + r0;
+            int wk = b * BLOCK * GROUP + l0;
             for (int j = 0; j < BLOCK; j += 2) {
                 int xa = xk + j * panel;
                 ShortVector xa0 = ShortVector.fromArray(SHORTS, xt, xa);
@@ -256,8 +275,8 @@ final class IntegerQ8_0 extends IntegerWeights {
             }
             // Written out, not in a helper: a helper taking vectors was not inlined into kernels this large and ran
             // boxed (IntegerQ4_0.panel4).
-            long sc = (((long) g * blocks + b) * GROUP + r0) * Float.BYTES;
-            float d0 = scales.get(LE_FLOAT, sc), d1 = scales.get(LE_FLOAT, sc + 4);
+            long sc = ((long) g * blocks + b) * GROUP * Float.BYTES;
+            float d0 = scales.get(LE_FLOAT, sc + row0), d1 = scales.get(LE_FLOAT, sc + row1);
             int sx = (p * blocks + b) * panel;
             FloatVector t0 = FloatVector.fromArray(FLOATS, st, sx), t1 = FloatVector.fromArray(FLOATS, st, sx + 16);
             FloatVector t2 = FloatVector.fromArray(FLOATS, st, sx + 32), t3 = FloatVector.fromArray(FLOATS, st, sx + 48);
