@@ -191,7 +191,7 @@ final class IntegerQ4_0 extends IntegerWeights {
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
         short[] w = unpackGroup(g);
         int panel = QuantizedVectors.PANEL;
-        float[] out = new float[GROUP * panel];
+        float[] out = PANEL_OUT.get();
         int groupRows = Math.min(GROUP, rows - g * GROUP);
         for (int p = 0; p < x.panels(); p++) {
             for (int r0 = 0; r0 < groupRows; r0 += 4) {

@@ -198,7 +198,7 @@ final class IntegerQ8_0 extends IntegerWeights {
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
         short[] w = unpackGroup(g);
         int panel = QuantizedVectors.PANEL;
-        float[] out = new float[GROUP * panel];
+        float[] out = PANEL_OUT.get();
         int groupRows = Math.min(GROUP, rows - g * GROUP);
         for (int p = 0; p < x.panels(); p++) {
             // Lanes l and l + 1 hold rows l / 2 and 16 + l / 2 (laneOfRow): every pair whose first row is in the group.

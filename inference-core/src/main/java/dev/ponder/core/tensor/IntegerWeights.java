@@ -185,6 +185,12 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
         return false;
     }
 
+    /**
+     * Per thread, a panel kernel's results for one group and one panel ({@code 32 * 64} floats), reused: every entry
+     * that is read back was written for the same panel.
+     */
+    static final ThreadLocal<float[]> PANEL_OUT = ThreadLocal.withInitial(() -> new float[GROUP * QuantizedVectors.PANEL]);
+
     /** Group {@code g} of rows with the whole panels of {@code x} (only where {@link #hasPanelKernel}). */
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no panel kernel");
