@@ -150,11 +150,200 @@ final class IntegerQ6_K extends IntegerWeights {
         a1.intoArray(y, yAt + g * GROUP + 16, m1);
     }
 
-    /** Four vectors: {@link #dot1} for each, in turn (a shared four-vector kernel is not built for Q6_K). */
+    /**
+     * Four vectors sharing each run of weights; each eight-product sum is widened and multiplied by its sub-block's
+     * scale at once (the same integers as {@link #dot1}, which scales the sub-block's sum: integer sums do not depend
+     * on their order).
+     */
     @Override
     void dot4(int g, QuantizedVectors x, int v, float[] y, int yStride, int yOffset) {
-        for (int i = 0; i < 4; i++) {
-            dot1(g, x, v + i, y, yOffset + (v + i) * yStride);
+        short[] xq = x.quants();
+        float[] dx = x.scales();
+        FloatVector a00 = FloatVector.zero(FLOATS), a01 = a00, a10 = a00, a11 = a00;
+        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int x0 = v * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        for (int b = 0; b < blocks; b++) {
+            long gb = (long) g * blocks + b;
+            long sc = gb * 2 * GROUP * Integer.BYTES;
+            IntVector i00 = IntVector.zero(INTS), i01 = i00, i10 = i00, i11 = i00;
+            IntVector i20 = i00, i21 = i00, i30 = i00, i31 = i00;
+            for (int k0 = 0; k0 < BLOCK; k0 += 8) {
+                long at = sc + (k0 < 16 ? 0 : GROUP * Integer.BYTES);
+                IntVector sLo = IntVector.fromMemorySegment(INTS, subScales, at, ByteOrder.LITTLE_ENDIAN);
+                IntVector sHi = IntVector.fromMemorySegment(INTS, subScales, at + 64, ByteOrder.LITTLE_ENDIAN);
+                ShortVector c0 = ShortVector.zero(SHORTS), c1 = c0, c2 = c0, c3 = c0;
+                for (int k = k0; k < k0 + 8; k++) {
+                    ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, quants,
+                            gb * GROUP_BLOCK_BYTES + (long) k * GROUP, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2S, SHORTS, 0);
+                    int xk = b * BLOCK + k;
+                    c0 = c0.add(w.mul(xq[x0 + xk]));
+                    c1 = c1.add(w.mul(xq[x1 + xk]));
+                    c2 = c2.add(w.mul(xq[x2 + xk]));
+                    c3 = c3.add(w.mul(xq[x3 + xk]));
+                }
+                IntVector q;
+                q = c0.reinterpretAsInts();
+                i00 = i00.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sLo));
+                i01 = i01.add(q.lanewise(VectorOperators.ASHR, 16).mul(sHi));
+                q = c1.reinterpretAsInts();
+                i10 = i10.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sLo));
+                i11 = i11.add(q.lanewise(VectorOperators.ASHR, 16).mul(sHi));
+                q = c2.reinterpretAsInts();
+                i20 = i20.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sLo));
+                i21 = i21.add(q.lanewise(VectorOperators.ASHR, 16).mul(sHi));
+                q = c3.reinterpretAsInts();
+                i30 = i30.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sLo));
+                i31 = i31.add(q.lanewise(VectorOperators.ASHR, 16).mul(sHi));
+            }
+            long s = gb * GROUP * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FLOATS, scales, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d1 = FloatVector.fromMemorySegment(FLOATS, scales, s + 64, ByteOrder.LITTLE_ENDIAN);
+            int vb = v * blocks + b;
+            float e0 = dx[vb], e1 = dx[vb + blocks], e2 = dx[vb + 2 * blocks], e3 = dx[vb + 3 * blocks];
+            a00 = ((FloatVector) i00.convert(VectorOperators.I2F, 0)).fma(d0.mul(e0), a00);
+            a01 = ((FloatVector) i01.convert(VectorOperators.I2F, 0)).fma(d1.mul(e0), a01);
+            a10 = ((FloatVector) i10.convert(VectorOperators.I2F, 0)).fma(d0.mul(e1), a10);
+            a11 = ((FloatVector) i11.convert(VectorOperators.I2F, 0)).fma(d1.mul(e1), a11);
+            a20 = ((FloatVector) i20.convert(VectorOperators.I2F, 0)).fma(d0.mul(e2), a20);
+            a21 = ((FloatVector) i21.convert(VectorOperators.I2F, 0)).fma(d1.mul(e2), a21);
+            a30 = ((FloatVector) i30.convert(VectorOperators.I2F, 0)).fma(d0.mul(e3), a30);
+            a31 = ((FloatVector) i31.convert(VectorOperators.I2F, 0)).fma(d1.mul(e3), a31);
         }
+        int at = yOffset + v * yStride + g * GROUP;
+        VectorMask<Float> m0 = FLOATS.indexInRange(g * GROUP, rows), m1 = FLOATS.indexInRange(g * GROUP + 16, rows);
+        a00.intoArray(y, at, m0);
+        a01.intoArray(y, at + 16, m1);
+        a10.intoArray(y, at + yStride, m0);
+        a11.intoArray(y, at + yStride + 16, m1);
+        a20.intoArray(y, at + 2 * yStride, m0);
+        a21.intoArray(y, at + 2 * yStride + 16, m1);
+        a30.intoArray(y, at + 3 * yStride, m0);
+        a31.intoArray(y, at + 3 * yStride + 16, m1);
+    }
+
+    @Override
+    boolean hasPanelKernel() {
+        return PANELS;
+    }
+
+    /** Group weights unpacked for the panel kernel, one buffer per thread. */
+    private static final ThreadLocal<short[]> UNPACKED = ThreadLocal.withInitial(() -> new short[0]);
+
+    /**
+     * The panel kernel: the group's lanes two at a time with each panel of 64 vectors in the lanes of two 16-bit
+     * vectors; each centred weight is broadcast and multiplies element k of the 64 vectors, eight products summed in
+     * 16 bits, widened by shifts (each 32-bit lane an even and an odd vector) and multiplied by the sub-block's scale
+     * into the block's 32-bit sums, which join each (row, vector)'s float chain as in every other kernel: the same
+     * bits.
+     */
+    @Override
+    void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
+        short[] w = unpackGroup(g);
+        int panel = QuantizedVectors.PANEL;
+        float[] out = PANEL_OUT.get();
+        int groupRows = Math.min(GROUP, rows - g * GROUP);
+        for (int p = 0; p < x.panels(); p++) {
+            // Lanes l and l + 1 hold rows l / 2 and 16 + l / 2: every pair whose first row is in the group.
+            for (int l = 0; l < Math.min(GROUP, 2 * groupRows); l += 2) {
+                panel2(w, g, l, x, p, out, l * panel);
+            }
+            // Out of the lanes: each vector's outputs of the group's rows are adjacent in y, so write them in a run.
+            for (int i = 0; i < panel; i++) {
+                int at = yOffset + (p * panel + i) * yStride + g * GROUP;
+                int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
+                for (int r = 0; r < groupRows; r++) {
+                    y[at + r] = out[IntegerQ8_0.laneOfRow(r) * panel + lane];
+                }
+            }
+        }
+    }
+
+    /** Group g's centred weights as 16-bit integers, weight k of the row in lane l at {@code [k * 32 + l]}. */
+    private short[] unpackGroup(int g) {
+        short[] w = UNPACKED.get();
+        if (w.length < cols * GROUP) {
+            w = new short[cols * GROUP];
+            UNPACKED.set(w);
+        }
+        for (int b = 0; b < blocks; b++) {
+            long gb = (long) g * blocks + b;
+            for (int k = 0; k < BLOCK; k++) {
+                ((ShortVector) ByteVector.fromMemorySegment(BYTES, quants, gb * GROUP_BLOCK_BYTES + (long) k * GROUP,
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0))
+                        .intoArray(w, (b * BLOCK + k) * GROUP);
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Lanes l0 and l0 + 1 of group g (rows l0 / 2 and 16 + l0 / 2) with panel p: the result of lane {@code l0 + r}
+     * and the vector in panel lane i (see {@link QuantizedVectors#pairedLane}) to {@code out[at + r * 64 + i]}.
+     */
+    private void panel2(short[] w, int g, int l0, QuantizedVectors x, int p, float[] out, int at) {
+        short[] xt = x.panelQuants();
+        float[] st = x.pairedPanelScales();
+        FloatVector f00 = FloatVector.zero(FLOATS), f01 = f00, f02 = f00, f03 = f00;
+        FloatVector f10 = f00, f11 = f00, f12 = f00, f13 = f00;
+        int panel = QuantizedVectors.PANEL;
+        // The two lanes' rows (computed here: a call inside the loops can take this large method past what C2 inlines).
+        int row0 = l0 / 2, row1 = 16 + l0 / 2;
+        for (int b = 0; b < blocks; b++) {
+            long gb = (long) g * blocks + b;
+            IntVector i00 = IntVector.zero(INTS), i01 = i00, i02 = i00, i03 = i00;
+            IntVector i10 = i00, i11 = i00, i12 = i00, i13 = i00;
+            int xk = (p * cols + b * BLOCK) * panel;
+            int wk = b * BLOCK * GROUP + l0;
+            for (int k0 = 0; k0 < BLOCK; k0 += 8) {
+                long sc = ((gb * 2 + k0 / 16) * GROUP) * Integer.BYTES;
+                int s0 = subScales.get(LE_INT, sc + row0 * Integer.BYTES);
+                int s1 = subScales.get(LE_INT, sc + row1 * Integer.BYTES);
+                ShortVector c00 = ShortVector.zero(SHORTS), c01 = c00, c10 = c00, c11 = c00;
+                for (int k = k0; k < k0 + 8; k++) {
+                    ShortVector x0 = ShortVector.fromArray(SHORTS, xt, xk + k * panel);
+                    ShortVector x1 = ShortVector.fromArray(SHORTS, xt, xk + k * panel + 32);
+                    short w0 = w[wk + k * GROUP], w1 = w[wk + k * GROUP + 1];
+                    c00 = c00.add(x0.mul(w0));
+                    c01 = c01.add(x1.mul(w0));
+                    c10 = c10.add(x0.mul(w1));
+                    c11 = c11.add(x1.mul(w1));
+                }
+                IntVector q;
+                q = c00.reinterpretAsInts();
+                i00 = i00.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(s0));
+                i01 = i01.add(q.lanewise(VectorOperators.ASHR, 16).mul(s0));
+                q = c01.reinterpretAsInts();
+                i02 = i02.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(s0));
+                i03 = i03.add(q.lanewise(VectorOperators.ASHR, 16).mul(s0));
+                q = c10.reinterpretAsInts();
+                i10 = i10.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(s1));
+                i11 = i11.add(q.lanewise(VectorOperators.ASHR, 16).mul(s1));
+                q = c11.reinterpretAsInts();
+                i12 = i12.add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(s1));
+                i13 = i13.add(q.lanewise(VectorOperators.ASHR, 16).mul(s1));
+            }
+            long sd = gb * GROUP * Float.BYTES;
+            float d0 = scales.get(LE_FLOAT, sd + row0 * Float.BYTES), d1 = scales.get(LE_FLOAT, sd + row1 * Float.BYTES);
+            int sx = (p * blocks + b) * panel;
+            FloatVector t0 = FloatVector.fromArray(FLOATS, st, sx), t1 = FloatVector.fromArray(FLOATS, st, sx + 16);
+            FloatVector t2 = FloatVector.fromArray(FLOATS, st, sx + 32), t3 = FloatVector.fromArray(FLOATS, st, sx + 48);
+            f00 = ((FloatVector) i00.convert(VectorOperators.I2F, 0)).fma(t0.mul(d0), f00);
+            f01 = ((FloatVector) i01.convert(VectorOperators.I2F, 0)).fma(t1.mul(d0), f01);
+            f02 = ((FloatVector) i02.convert(VectorOperators.I2F, 0)).fma(t2.mul(d0), f02);
+            f03 = ((FloatVector) i03.convert(VectorOperators.I2F, 0)).fma(t3.mul(d0), f03);
+            f10 = ((FloatVector) i10.convert(VectorOperators.I2F, 0)).fma(t0.mul(d1), f10);
+            f11 = ((FloatVector) i11.convert(VectorOperators.I2F, 0)).fma(t1.mul(d1), f11);
+            f12 = ((FloatVector) i12.convert(VectorOperators.I2F, 0)).fma(t2.mul(d1), f12);
+            f13 = ((FloatVector) i13.convert(VectorOperators.I2F, 0)).fma(t3.mul(d1), f13);
+        }
+        f00.intoArray(out, at + 0);
+        f01.intoArray(out, at + 16);
+        f02.intoArray(out, at + 32);
+        f03.intoArray(out, at + 48);
+        f10.intoArray(out, at + 64);
+        f11.intoArray(out, at + 80);
+        f12.intoArray(out, at + 96);
+        f13.intoArray(out, at + 112);
     }
 }

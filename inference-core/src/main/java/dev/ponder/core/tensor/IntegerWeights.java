@@ -81,8 +81,9 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
     static final boolean Q8_0_IN_MODELS = !"false".equalsIgnoreCase(System.getProperty("ponder.integer.q8_0", "true"));
 
     /**
-     * Q6_K's integer path in models: off unless {@code -Dponder.integer.q6_k=true} (one-vector kernel only, not yet
-     * measured in a model: {@code bench} writes no Q6_K file; see BENCHMARKS.md).
+     * Q6_K's integer path in models: off unless {@code -Dponder.integer.q6_k=true}. Ahead of the float kernels for one
+     * to four vectors in a harness, even at 16 and for prompts, and not yet measured in a model ({@code bench} writes
+     * no Q6_K file); see BENCHMARKS.md.
      */
     static final boolean Q6_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q6_k");
 

@@ -90,7 +90,10 @@ class MatrixTest {
         check(type, rows, cols, false);
     }
 
-    /** The integer kernels against their reference, bit for bit, Q4_K's too (off in models, see IntegerWeights). */
+    /**
+     * The integer kernels against their reference, bit for bit, panels included, Q4_K's and Q6_K's too (off in models,
+     * see IntegerWeights).
+     */
     @Test
     void integerKernelsGiveTheirReferenceBits() {
         if (!IntegerWeights.supported()) {
@@ -103,16 +106,20 @@ class MatrixTest {
                 MemorySegment data = MemorySegment.ofArray(FormatFixtures.randomBlocks(type, rows * cols, rnd));
                 IntegerWeights weights = IntegerWeights.of(type, data, rows, cols);
                 long rowBytes = type.byteSize(cols);
-                for (int batch : new int[] {1, 2, 3, 5, 9}) {
-                    QuantizedVectors x = new QuantizedVectors().quantize(FormatFixtures.randomVector(batch * cols, rnd),
-                            cols, batch, cols, null);
+                // 64 and 133: one panel and two with some left over, for the formats with a panel kernel.
+                for (int batch : new int[] {1, 2, 3, 5, 9, 64, 133}) {
+                    float[] vectors = FormatFixtures.randomVector(batch * cols, rnd);
+                    QuantizedVectors x = new QuantizedVectors().quantize(vectors, cols, batch, cols, null,
+                            weights.hasPanelKernel());
+                    // The reference reads the plain layout, which panel vectors do not keep.
+                    QuantizedVectors plain = new QuantizedVectors().quantize(vectors, cols, batch, cols, null);
                     int yStride = rows + 3;
                     float[] y = new float[batch * yStride];
                     Arrays.fill(y, Float.NaN);
                     weights.multiply(x, y, yStride, 1, 0, weights.groups());
                     for (int b = 0; b < batch; b++) {
                         for (int r = 0; r < rows; r++) {
-                            float expected = IntegerWeights.referenceDot(type, data, r * rowBytes, cols, x, b);
+                            float expected = IntegerWeights.referenceDot(type, data, r * rowBytes, cols, plain, b);
                             assertThat(Float.floatToRawIntBits(y[1 + b * yStride + r]))
                                     .as("%s %d rows, batch %d: row %d vector %d", type, rows, batch, r, b)
                                     .isEqualTo(Float.floatToRawIntBits(expected));
