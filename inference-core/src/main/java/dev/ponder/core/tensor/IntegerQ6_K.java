@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Layout: for each group of 32 rows and each block of 32 weights, 32 runs of 32 bytes, run k holding weight k of
  * the block of each of the 32 rows, centred ({@code q - 32}), rows 0-15 in the even bytes and 16-31 in the odd
- * ones (as {@link IntegerQ8_0#laneOfRow}: the halves of each 32-bit lane are the two row ranges in order); the 32
+ * ones (as {@link IntegerWeights#laneOfRow}: the halves of each 32-bit lane are the two row ranges in order); the 32
  * rows' two sub-block scales as 32-bit integers; and their super-block scale d as floats. Rows past the end are
  * padded with zero scales.
  */
@@ -51,7 +51,7 @@ final class IntegerQ6_K extends IntegerWeights {
             long group = groupSuper / supers;
             int s = (int) (groupSuper % supers);
             float d = Float.float16ToFloat(data.get(LE_SHORT, source + 208));
-            int lane = IntegerQ8_0.laneOfRow(r);
+            int lane = laneOfRow(r);
             for (int i = 0; i < SUPER; i++) {
                 long gb = group * blocks + s * (SUPER / BLOCK) + i / BLOCK;
                 quants.set(ValueLayout.JAVA_BYTE, gb * GROUP_BLOCK_BYTES + (long) (i % BLOCK) * GROUP + lane,
@@ -227,9 +227,6 @@ final class IntegerQ6_K extends IntegerWeights {
         return PANELS;
     }
 
-    /** Group weights unpacked for the panel kernel, one buffer per thread. */
-    private static final ThreadLocal<short[]> UNPACKED = ThreadLocal.withInitial(() -> new short[0]);
-
     /**
      * The panel kernel: the group's lanes two at a time with each panel of 64 vectors in the lanes of two 16-bit
      * vectors; each centred weight is broadcast and multiplies element k of the 64 vectors, eight products summed in
@@ -239,42 +236,7 @@ final class IntegerQ6_K extends IntegerWeights {
      */
     @Override
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
-        short[] w = unpackGroup(g);
-        int panel = QuantizedVectors.PANEL;
-        float[] out = PANEL_OUT.get();
-        int groupRows = Math.min(GROUP, rows - g * GROUP);
-        for (int p = 0; p < x.panels(); p++) {
-            // Lanes l and l + 1 hold rows l / 2 and 16 + l / 2: every pair whose first row is in the group.
-            for (int l = 0; l < Math.min(GROUP, 2 * groupRows); l += 2) {
-                panel2(w, g, l, x, p, out, l * panel);
-            }
-            // Out of the lanes: each vector's outputs of the group's rows are adjacent in y, so write them in a run.
-            for (int i = 0; i < panel; i++) {
-                int at = yOffset + (p * panel + i) * yStride + g * GROUP;
-                int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
-                for (int r = 0; r < groupRows; r++) {
-                    y[at + r] = out[IntegerQ8_0.laneOfRow(r) * panel + lane];
-                }
-            }
-        }
-    }
-
-    /** Group g's centred weights as 16-bit integers, weight k of the row in lane l at {@code [k * 32 + l]}. */
-    private short[] unpackGroup(int g) {
-        short[] w = UNPACKED.get();
-        if (w.length < cols * GROUP) {
-            w = new short[cols * GROUP];
-            UNPACKED.set(w);
-        }
-        for (int b = 0; b < blocks; b++) {
-            long gb = (long) g * blocks + b;
-            for (int k = 0; k < BLOCK; k++) {
-                ((ShortVector) ByteVector.fromMemorySegment(BYTES, quants, gb * GROUP_BLOCK_BYTES + (long) k * GROUP,
-                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0))
-                        .intoArray(w, (b * BLOCK + k) * GROUP);
-            }
-        }
-        return w;
+        multiplyLanePairs(quants, blocks, g, x, y, yStride, yOffset, this::panel2);
     }
 
     /**

@@ -51,21 +51,6 @@ final class IntegerQ8_0 extends IntegerWeights {
     }
 
     /**
-     * The lane of row r (0..31) of a group in the runs: rows 0-15 in the even lanes, rows 16-31 in the odd ones, so
-     * that the low halves of a run's 32-bit lanes are rows 0-15 in order and the high halves rows 16-31. The kernels
-     * widen 16-bit sums by shifting those halves (cheaper than the Vector API's conversion, which takes a shuffle) and
-     * still get the rows in order.
-     */
-    static int laneOfRow(int r) {
-        return r < 16 ? 2 * r : 2 * (r - 16) + 1;
-    }
-
-    /** The row of a group held in lane l of the runs (the inverse of {@link #laneOfRow}). */
-    static int rowOfLane(int l) {
-        return l % 2 == 0 ? l / 2 : 16 + l / 2;
-    }
-
-    /**
      * The scalar reference: row {@code rowOffset} of GGUF Q8_0 bytes times vector {@code v} of {@code x}, by the
      * rule in the class comment.
      */
@@ -83,12 +68,6 @@ final class IntegerQ8_0 extends IntegerWeights {
             acc = Math.fma((float) isum, d * x.scales()[v * blocks + b], acc);
         }
         return acc;
-    }
-
-    /** Run k of block b of group g (weight k of the block of each of the group's 32 rows), as 16-bit lanes. */
-    private ShortVector run(long groupBlock, int k) {
-        return (ShortVector) ByteVector.fromMemorySegment(BYTES, quants, groupBlock * GROUP_BLOCK_BYTES + (long) k * GROUP,
-                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
     }
 
     @Override
@@ -185,9 +164,6 @@ final class IntegerQ8_0 extends IntegerWeights {
         return PANELS;
     }
 
-    /** Group weights unpacked for the panel kernel, one buffer per thread. */
-    private static final ThreadLocal<short[]> UNPACKED = ThreadLocal.withInitial(() -> new short[0]);
-
     /**
      * The panel kernel: the 32 rows of group g, two at a time, with each panel of 64 vectors in the lanes of two
      * 16-bit vectors; each weight is broadcast and multiplies element k of the 64 vectors, the products of
@@ -196,40 +172,7 @@ final class IntegerQ8_0 extends IntegerWeights {
      */
     @Override
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
-        short[] w = unpackGroup(g);
-        int panel = QuantizedVectors.PANEL;
-        float[] out = PANEL_OUT.get();
-        int groupRows = Math.min(GROUP, rows - g * GROUP);
-        for (int p = 0; p < x.panels(); p++) {
-            // Lanes l and l + 1 hold rows l / 2 and 16 + l / 2 (laneOfRow): every pair whose first row is in the group.
-            for (int l = 0; l < Math.min(GROUP, 2 * groupRows); l += 2) {
-                panel2(w, g, l, x, p, out, l * panel);
-            }
-            // Out of the lanes: each vector's outputs of the group's rows are adjacent in y, so write them in a run.
-            for (int i = 0; i < panel; i++) {
-                int at = yOffset + (p * panel + i) * yStride + g * GROUP;
-                int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
-                for (int r = 0; r < groupRows; r++) {
-                    y[at + r] = out[laneOfRow(r) * panel + lane];
-                }
-            }
-        }
-    }
-
-    /** Group g's weights as 16-bit integers, weight k of the row in lane l at {@code [k * 32 + l]}. */
-    private short[] unpackGroup(int g) {
-        short[] w = UNPACKED.get();
-        if (w.length < cols * GROUP) {
-            w = new short[cols * GROUP];
-            UNPACKED.set(w);
-        }
-        for (int b = 0; b < blocks; b++) {
-            long gb = (long) g * blocks + b;
-            for (int k = 0; k < BLOCK; k++) {
-                run(gb, k).intoArray(w, (b * BLOCK + k) * GROUP);
-            }
-        }
-        return w;
+        multiplyLanePairs(quants, blocks, g, x, y, yStride, yOffset, this::panel2);
     }
 
     /**

@@ -11,6 +11,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -199,6 +200,77 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
      * that is read back was written for the same panel.
      */
     static final ThreadLocal<float[]> PANEL_OUT = ThreadLocal.withInitial(() -> new float[GROUP * QuantizedVectors.PANEL]);
+
+    /**
+     * The lane of row r (0..31) of a group in the byte runs of the formats whose kernels widen 16-bit sums by shifts
+     * (Q8_0, Q6_K): rows 0-15 in the even lanes, rows 16-31 in the odd ones, so that the low halves of a run's 32-bit
+     * lanes are rows 0-15 in order and the high halves rows 16-31 (a shift is cheaper than the Vector API's
+     * conversion, which takes a shuffle, and the rows stay in order).
+     */
+    static int laneOfRow(int r) {
+        return r < 16 ? 2 * r : 2 * (r - 16) + 1;
+    }
+
+    /** The row of a group held in lane l of the runs (the inverse of {@link #laneOfRow}). */
+    static int rowOfLane(int l) {
+        return l % 2 == 0 ? l / 2 : 16 + l / 2;
+    }
+
+    /** One byte-run format's panel kernel for two lanes of a group: see {@link #multiplyLanePairs}. */
+    @FunctionalInterface
+    interface LanePairKernel {
+        /** Lanes l0 and l0 + 1 of group g with panel p, lane l0 + r's results for panel lane i to out[at + r * 64 + i]. */
+        void panel2(short[] w, int g, int l0, QuantizedVectors x, int p, float[] out, int at);
+    }
+
+    /**
+     * The panels of a format whose group weights are byte runs in {@link #laneOfRow} order (Q8_0, Q6_K): the group's
+     * weights as 16-bit integers ({@link #unpackByteRuns}), then for each panel every pair of lanes whose first row is
+     * in the group (lanes l and l + 1 hold rows l / 2 and 16 + l / 2), and the results out of the lanes: each
+     * vector's results for the group's rows are adjacent in y, so they are written in a run.
+     */
+    final void multiplyLanePairs(MemorySegment runs, int blocks, int g, QuantizedVectors x, float[] y, int yStride,
+                                 int yOffset, LanePairKernel kernel) {
+        short[] w = unpackByteRuns(runs, blocks, g);
+        int panel = QuantizedVectors.PANEL;
+        float[] out = PANEL_OUT.get();
+        int groupRows = Math.min(GROUP, rows - g * GROUP);
+        for (int p = 0; p < x.panels(); p++) {
+            for (int l = 0; l < Math.min(GROUP, 2 * groupRows); l += 2) {
+                kernel.panel2(w, g, l, x, p, out, l * panel);
+            }
+            for (int i = 0; i < panel; i++) {
+                int at = yOffset + (p * panel + i) * yStride + g * GROUP;
+                int lane = i / 32 * 32 + QuantizedVectors.pairedLane(i % 32);
+                for (int r = 0; r < groupRows; r++) {
+                    y[at + r] = out[laneOfRow(r) * panel + lane];
+                }
+            }
+        }
+    }
+
+    /** Group weights unpacked for the panel kernels, one buffer per thread. */
+    private static final ThreadLocal<short[]> UNPACKED_RUNS = ThreadLocal.withInitial(() -> new short[0]);
+
+    /**
+     * Group g's weights from byte runs (per block of 32, 32 runs of 32 bytes, run k holding weight k of each lane) as
+     * 16-bit integers, weight k of lane l at {@code [k * 32 + l]}, in a buffer of the calling thread.
+     */
+    final short[] unpackByteRuns(MemorySegment runs, int blocks, int g) {
+        short[] w = UNPACKED_RUNS.get();
+        if (w.length < cols * GROUP) {
+            w = new short[cols * GROUP];
+            UNPACKED_RUNS.set(w);
+        }
+        for (int b = 0; b < blocks; b++) {
+            long at = ((long) g * blocks + b) * GROUP * 32;
+            for (int k = 0; k < 32; k++) {
+                ((ShortVector) ByteVector.fromMemorySegment(BYTES, runs, at + (long) k * GROUP, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0)).intoArray(w, (b * 32 + k) * GROUP);
+            }
+        }
+        return w;
+    }
 
     /** Group {@code g} of rows with the whole panels of {@code x} (only where {@link #hasPanelKernel}). */
     void multiplyPanels(int g, QuantizedVectors x, float[] y, int yStride, int yOffset) {
