@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
  * 1.8x the float FMA rate here (BENCHMARKS.md), and 4-bit weights need no conversion to float.
  */
-public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, IntegerQ5_0, IntegerQ6_K, IntegerQ8_0 {
+public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, IntegerQ5_0, IntegerQ5_K, IntegerQ6_K, IntegerQ8_0 {
     /** Rows per group: the 16-bit lanes of one 512-bit vector. */
     static final int GROUP = 32;
     static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
@@ -88,13 +88,20 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
      */
     static final boolean Q6_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q6_k");
 
+    /**
+     * Q5_K's integer path in models: off unless {@code -Dponder.integer.q5_k=true} (one- and four-vector kernels, no
+     * panels; not yet measured in a model, see BENCHMARKS.md).
+     */
+    static final boolean Q5_K_IN_MODELS = Boolean.getBoolean("ponder.integer.q5_k");
+
     /** Whether matrices of {@code type} take the integer path (then {@link #of} repacks them). */
     public static boolean hasIntegerPath(GgmlType type) {
         return type == GgmlType.Q4_0 || type == GgmlType.Q5_0 && Q5_0_IN_MODELS || type == GgmlType.Q4_K && Q4_K_IN_MODELS
-                || type == GgmlType.Q8_0 && Q8_0_IN_MODELS || type == GgmlType.Q6_K && Q6_K_IN_MODELS;
+                || type == GgmlType.Q8_0 && Q8_0_IN_MODELS || type == GgmlType.Q6_K && Q6_K_IN_MODELS
+                || type == GgmlType.Q5_K && Q5_K_IN_MODELS;
     }
 
-    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0, Q4_K, Q5_0, Q6_K or Q8_0, GGUF layout) off the heap. */
+    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0, Q4_K, Q5_0, Q5_K, Q6_K or Q8_0, GGUF layout) off the heap. */
     public static IntegerWeights of(GgmlType type, MemorySegment data, int rows, int cols) {
         return switch (type) {
             case Q4_0 -> new IntegerQ4_0(data, rows, cols);
@@ -102,6 +109,7 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
             case Q5_0 -> new IntegerQ5_0(data, rows, cols);
             case Q8_0 -> new IntegerQ8_0(data, rows, cols);
             case Q6_K -> new IntegerQ6_K(data, rows, cols);
+            case Q5_K -> new IntegerQ5_K(data, rows, cols);
             default -> throw new IllegalArgumentException(type + " has no integer path");
         };
     }
@@ -118,6 +126,7 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
             case Q5_0 -> IntegerQ5_0.referenceDot(data, rowOffset, cols, x, v);
             case Q8_0 -> IntegerQ8_0.referenceDot(data, rowOffset, cols, x, v);
             case Q6_K -> IntegerQ6_K.referenceDot(data, rowOffset, cols, x, v);
+            case Q5_K -> IntegerQ5_K.referenceDot(data, rowOffset, cols, x, v);
             default -> throw new IllegalArgumentException(type + " has no integer path");
         };
     }

@@ -61,7 +61,8 @@ class MatrixTest {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q6_K, GgmlType.Q8_0}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q5_K, GgmlType.Q6_K,
+                GgmlType.Q8_0}) {
             int rows = 96;
             int cols = 1024;
             Random rnd = new Random(type.id());
@@ -99,7 +100,7 @@ class MatrixTest {
         if (!IntegerWeights.supported()) {
             return;
         }
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q6_K, GgmlType.Q8_0}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0}) {
             for (int rows : new int[] {37, 64}) {
                 int cols = 512;
                 Random rnd = new Random(rows);
