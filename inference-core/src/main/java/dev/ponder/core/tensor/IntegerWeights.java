@@ -24,7 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Java's Vector API has no integer dot-product instruction; 16-bit multiply and add on 32 lanes measured
  * 1.8x the float FMA rate here (BENCHMARKS.md), and 4-bit weights need no conversion to float.
  */
-public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, IntegerQ5_0, IntegerQ5_K, IntegerQ6_K, IntegerQ8_0 {
+public abstract sealed class IntegerWeights
+        permits IntegerQ4_0, IntegerQ4_K, IntegerQ5_0, IntegerQ5_K, IntegerQ6_K, IntegerQ8_0 {
     /** Rows per group: the 16-bit lanes of one 512-bit vector. */
     static final int GROUP = 32;
     static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
@@ -101,7 +102,10 @@ public abstract sealed class IntegerWeights permits IntegerQ4_0, IntegerQ4_K, In
                 || type == GgmlType.Q5_K && Q5_K_IN_MODELS;
     }
 
-    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0, Q4_K, Q5_0, Q5_K, Q6_K or Q8_0, GGUF layout) off the heap. */
+    /**
+     * Repacks {@code rows} rows of {@code cols} weights of {@code type} (Q4_0, Q4_K, Q5_0, Q5_K, Q6_K or Q8_0, GGUF layout)
+     * off the heap.
+     */
     public static IntegerWeights of(GgmlType type, MemorySegment data, int rows, int cols) {
         return switch (type) {
             case Q4_0 -> new IntegerQ4_0(data, rows, cols);
