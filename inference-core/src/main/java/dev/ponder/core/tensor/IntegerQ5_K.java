@@ -31,7 +31,7 @@ final class IntegerQ5_K extends IntegerWeights {
     private static final int SUPER = 256;
     private static final int BLOCK = 32;
     private static final int GGUF_BLOCK_BYTES = 176;
-    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK;
+    private static final int GROUP_BLOCK_BYTES = RUN_BLOCK_BYTES;
 
     private final int blocks;
     private final MemorySegment quants;
@@ -49,14 +49,12 @@ final class IntegerQ5_K extends IntegerWeights {
             int s = (int) (groupSuper % supers);
             float d = Float.float16ToFloat(data.get(LE_SHORT, source));
             float dmin = Float.float16ToFloat(data.get(LE_SHORT, source + 2));
-            int lane = laneOfRow(r);
             for (int j = 0; j < 8; j++) {
                 long gb = group * blocks + s * 8 + j;
                 factors.set(LE_FLOAT, (gb * 2 * GROUP + r) * Float.BYTES, d * KQuantScales.scale(data, source, j));
                 factors.set(LE_FLOAT, ((gb * 2 + 1) * GROUP + r) * Float.BYTES, dmin * KQuantScales.min(data, source, j));
                 for (int k = 0; k < BLOCK; k++) {
-                    quants.set(ValueLayout.JAVA_BYTE, gb * GROUP_BLOCK_BYTES + (long) k * GROUP + lane,
-                            (byte) weight(data, source, j, k));
+                    setRunByte(quants, gb, k, r, weight(data, source, j, k));
                 }
             }
         });

@@ -31,7 +31,7 @@ final class IntegerQ6_K extends IntegerWeights {
     private static final int SUPER = 256;
     private static final int BLOCK = 32;
     private static final int GGUF_BLOCK_BYTES = 210;
-    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK;
+    private static final int GROUP_BLOCK_BYTES = RUN_BLOCK_BYTES;
 
     private final int blocks;
     private final MemorySegment quants;
@@ -51,11 +51,9 @@ final class IntegerQ6_K extends IntegerWeights {
             long group = groupSuper / supers;
             int s = (int) (groupSuper % supers);
             float d = Float.float16ToFloat(data.get(LE_SHORT, source + 208));
-            int lane = laneOfRow(r);
             for (int i = 0; i < SUPER; i++) {
                 long gb = group * blocks + s * (SUPER / BLOCK) + i / BLOCK;
-                quants.set(ValueLayout.JAVA_BYTE, gb * GROUP_BLOCK_BYTES + (long) (i % BLOCK) * GROUP + lane,
-                        (byte) (weight(data, source, i) - 32));
+                setRunByte(quants, gb, i % BLOCK, r, weight(data, source, i) - 32);
                 if (i % BLOCK == 0) {
                     scales.set(LE_FLOAT, (gb * GROUP + r) * Float.BYTES, d);
                 }

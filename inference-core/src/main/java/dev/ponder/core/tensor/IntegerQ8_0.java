@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorOperators;
 final class IntegerQ8_0 extends IntegerWeights {
     private static final int BLOCK = 32;
     private static final int GGUF_BLOCK_BYTES = 34;
-    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK;
+    private static final int GROUP_BLOCK_BYTES = RUN_BLOCK_BYTES;
 
     private final int blocks;
     private final MemorySegment quants;
@@ -43,9 +43,8 @@ final class IntegerQ8_0 extends IntegerWeights {
         this.scales = allocate((long) blocks * GROUP * Float.BYTES);
         repackBlocks(blocks, GGUF_BLOCK_BYTES, (r, groupBlock, source) -> {
             copyScale(data, source, scales, r, groupBlock);
-            long runs = groupBlock * GROUP_BLOCK_BYTES + laneOfRow(r);
             for (int k = 0; k < BLOCK; k++) {
-                quants.set(ValueLayout.JAVA_BYTE, runs + (long) k * GROUP, data.get(ValueLayout.JAVA_BYTE, source + 2 + k));
+                setRunByte(quants, groupBlock, k, r, data.get(ValueLayout.JAVA_BYTE, source + 2 + k));
             }
         });
     }

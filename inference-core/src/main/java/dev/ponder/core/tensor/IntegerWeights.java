@@ -262,6 +262,18 @@ public abstract sealed class IntegerWeights
         }
     }
 
+    /** Bytes of one group and block of 32 weights in byte runs: 32 runs of 32 bytes. */
+    static final int RUN_BLOCK_BYTES = GROUP * 32;
+
+    /**
+     * Writes weight k (0..31) of block {@code groupBlock} (group * blocks + block) of the group's row r into byte runs
+     * (Q8_0, Q5_K, Q6_K): run k of the block, at the row's lane ({@link #laneOfRow}).
+     */
+    static void setRunByte(MemorySegment runs, long groupBlock, int k, int r, int value) {
+        runs.set(ValueLayout.JAVA_BYTE, groupBlock * RUN_BLOCK_BYTES + (long) k * GROUP + laneOfRow(r),
+                (byte) value);
+    }
+
     /** Group weights unpacked for the panel kernels, one buffer per thread. */
     private static final ThreadLocal<short[]> UNPACKED_RUNS = ThreadLocal.withInitial(() -> new short[0]);
 
@@ -276,7 +288,7 @@ public abstract sealed class IntegerWeights
             UNPACKED_RUNS.set(w);
         }
         for (int b = 0; b < blocks; b++) {
-            long at = ((long) g * blocks + b) * GROUP * 32;
+            long at = ((long) g * blocks + b) * RUN_BLOCK_BYTES;
             for (int k = 0; k < 32; k++) {
                 ((ShortVector) ByteVector.fromMemorySegment(BYTES, runs, at + (long) k * GROUP, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2S, SHORTS, 0)).intoArray(w, (b * 32 + k) * GROUP);
